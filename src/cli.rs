@@ -1,0 +1,65 @@
+//! The command line (contract: DESIGN.md). Global options are accepted before or after the
+//! command.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pushgate",
+    version,
+    about = "Guards a Git remote: signed commits, protected-branch promotion, secrets and PII",
+    long_about = "Guards a Git remote. Attached as a pre-receive hook it refuses pushes that carry unsigned or \
+                  wrongly signed commits, move protected branches other than by promotion, or add secrets or PII. \
+                  The same checks run as a pre-push hook and as `pushgate check`.\n\n\
+                  Exit codes: 0 accepted, 1 rejected (findings), 2 usage or policy error, 3 internal error.\n\
+                  Policy lookup without --policy: $PUSHGATE_POLICY, pushgate.toml in $GIT_DIR, \
+                  /etc/pushgate/policy.toml, then the embedded default."
+)]
+pub struct Cli {
+    /// Policy file (default: $PUSHGATE_POLICY, $GIT_DIR/pushgate.toml, /etc/pushgate/policy.toml, embedded)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// git pre-receive hook: reads "<old> <new> <ref>" lines on stdin
+    PreReceive,
+    /// git update hook: judges one ref update
+    Update {
+        #[arg(value_name = "REF")]
+        reference: String,
+        old: String,
+        new: String,
+    },
+    /// git pre-push hook: reads "<lref> <lsha> <rref> <rsha>" lines on stdin
+    PrePush { remote: String, url: Option<String> },
+    /// Check commits like a push would; revisions as `git rev-list` takes them (A..B, ^A, B).
+    /// Default: HEAD's commits that are on no remote-tracking ref
+    Check {
+        #[arg(value_name = "REV", allow_hyphen_values = false)]
+        revs: Vec<String>,
+    },
+    /// Policy file tools
+    Policy {
+        #[command(subcommand)]
+        action: PolicyCommand,
+    },
+    /// List built-in rules with their ids and one-line docs
+    Rules,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file (default: the one pushgate would use here); errors point at file:line:col
+    Check { file: Option<PathBuf> },
+}

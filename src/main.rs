@@ -1,0 +1,133 @@
+//! pushgate's entry point: parse the command line, call the library, print the rendering, and map
+//! the outcome to an exit code (0 accepted, 1 rejected, 2 usage/policy error, 3 internal error).
+//! Any panic is caught and rejects, so a hook always fails closed.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use pushgate::cli::{Cli, Command, PolicyCommand};
+use pushgate::policy::Policy;
+use pushgate::report::{self, Decision, Format, Style};
+use pushgate::{Error, Outcome};
+
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn is_gitlab_env() -> bool {
+    ["GL_ID", "GL_USERNAME", "GL_PROTOCOL"].iter().any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
+}
+
+/// Print a failure that prevented a verdict. For hooks it is a rejection.
+fn fail(cli: &Cli, hook: bool, e: &Error) -> ExitCode {
+    let code = e.exit_code();
+    let what = if hook { "push rejected" } else { "error" };
+    let reason = match e {
+        Error::Policy(_) => "the policy cannot be used",
+        Error::Usage(_) => "invalid input",
+        _ => "pushgate could not complete its checks",
+    };
+    let text = format!("pushgate: {what}: {reason}\n{e}\n");
+    match cli.format {
+        Format::Json | Format::Sarif => {
+            let v = serde_json::json!({"decision": "reject", "error": e.to_string(), "findings": []});
+            out(&format!("{v}\n"));
+        }
+        Format::Human => {}
+    }
+    if hook && is_gitlab_env() {
+        err(&text.lines().map(|l| format!("GL-HOOK-ERR: {l}\n")).collect::<String>());
+    } else {
+        err(&text);
+    }
+    ExitCode::from(code)
+}
+
+fn finish(cli: &Cli, hook: bool, outcome: Outcome) -> ExitCode {
+    let style = Style { gitlab: hook && outcome.identity.is_gitlab(), hook };
+    let text = report::render(&outcome.report, cli.format, style);
+    match (cli.format, hook) {
+        (Format::Human, true) => err(&text),
+        _ => out(&text),
+    }
+    match outcome.report.decision() {
+        Decision::Accept => ExitCode::SUCCESS,
+        Decision::Reject => ExitCode::from(1),
+    }
+}
+
+fn policy_check(cli: &Cli, file: Option<&std::path::Path>) -> ExitCode {
+    let result = match file.or(cli.policy.as_deref()) {
+        Some(f) => Policy::from_file(f),
+        None => {
+            let git_dir = std::env::var_os("GIT_DIR").map(std::path::PathBuf::from);
+            Policy::locate(None, git_dir.as_deref())
+        }
+    };
+    match result {
+        Ok(p) => {
+            out(&format!(
+                "policy OK: {} ({} protected branch pattern(s), {} tag pattern(s), signatures {:?})\n",
+                p.source.name,
+                p.branches.len(),
+                p.tags.len(),
+                p.signatures.require
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            err(&format!("{e}\npushgate: policy rejected: {} problem(s)\n", e.diagnostics.len()));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn rules(cli: &Cli) -> ExitCode {
+    let all = pushgate::rules::all();
+    if cli.format == Format::Human {
+        let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        out(&all.iter().map(|r| format!("{:width$}  {}\n", r.id, r.summary)).collect::<String>());
+    } else {
+        let v: Vec<_> = all.iter().map(|r| serde_json::json!({"id": r.id, "summary": r.summary})).collect();
+        out(&format!("{}\n", serde_json::json!({ "rules": v })));
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(cli: &Cli) -> ExitCode {
+    let policy = cli.policy.as_deref();
+    let (hook, result) = match &cli.command {
+        Command::PreReceive => (true, pushgate::pre_receive(policy)),
+        Command::Update { reference, old, new } => (true, pushgate::update(policy, reference, old, new)),
+        Command::PrePush { remote, .. } => (true, pushgate::pre_push(policy, remote)),
+        Command::Check { revs } => (false, pushgate::check(policy, revs)),
+        Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
+        Command::Rules => return rules(cli),
+    };
+    match result {
+        Ok(outcome) => finish(cli, hook, outcome),
+        Err(e) => fail(cli, hook, &e),
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic must never let a push through: report it and exit 3. git treats any non-zero exit
+    // of pre-receive as a refusal, so the refs do not move.
+    std::panic::set_hook(Box::new(|info| {
+        err(&format!("pushgate: rejected: internal error (this is a bug in pushgate): {info}\n"));
+    }));
+    if let Ok(filter) = std::env::var("PUSHGATE_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+    let cli = Cli::parse();
+    std::panic::catch_unwind(|| run(&cli)).unwrap_or(ExitCode::from(3))
+}

@@ -1,0 +1,412 @@
+//! The policy: where it is found, how it is read, and the validated form the checks use.
+//!
+//! `RawPolicy` (raw.rs) is the file as written; [`Policy`] is what it means, with globs compiled
+//! and paths resolved. Turning one into the other collects every problem as a [`Diagnostic`]
+//! pointing at `file:line:col`; a policy with any problem is refused whole, never half-applied.
+
+pub mod diag;
+pub mod raw;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+use toml::Spanned;
+
+pub use diag::{Diagnostic, Source};
+use raw::RawPolicy;
+
+/// The policy used when no file is found: secrets and PII on, signatures off, no protected
+/// branches.
+pub const DEFAULT_POLICY: &str = include_str!("default.toml");
+
+/// Where the policy in force came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Embedded,
+}
+
+/// A policy that could not be loaded: every problem found.
+#[derive(Debug)]
+pub struct PolicyError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Which new commits must carry a valid signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    All,
+    Protected,
+    Off,
+}
+
+/// `[signatures]`, validated.
+#[derive(Debug, Clone)]
+pub struct Signatures {
+    pub require: Require,
+    pub require_span: Option<Range<usize>>,
+    pub openpgp_files: Vec<PathBuf>,
+    pub allowed_signers: Option<PathBuf>,
+    pub committer_must_match: bool,
+}
+
+/// One `[branches.<pattern>]` entry.
+#[derive(Debug, Clone)]
+pub struct BranchRule {
+    pub pattern: String,
+    matcher: GlobMatcher,
+    pub promote_from: Option<Spanned<String>>,
+    pub force_push: bool,
+    pub delete: bool,
+    pub pushers: Vec<String>,
+    pub forge_merges: bool,
+    /// Span of the whole table, for "defined here" labels.
+    pub span: Range<usize>,
+}
+
+impl BranchRule {
+    /// Does this rule protect the branch called `name` (without `refs/heads/`)?
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.matcher.is_match(name)
+    }
+}
+
+/// One `[tags.<pattern>]` entry.
+#[derive(Debug, Clone)]
+pub struct TagRule {
+    pub pattern: String,
+    matcher: GlobMatcher,
+    pub immutable: bool,
+    pub span: Range<usize>,
+}
+
+impl TagRule {
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.matcher.is_match(name)
+    }
+}
+
+/// The validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub origin: Origin,
+    pub source: Source,
+    pub signatures: Signatures,
+    pub branches: Vec<BranchRule>,
+    pub tags: Vec<TagRule>,
+    pub secrets_enabled: bool,
+    pub pii_enabled: bool,
+}
+
+impl Policy {
+    /// The embedded default policy.
+    pub fn embedded() -> Self {
+        let source = Source { name: "<embedded default policy>".into(), text: DEFAULT_POLICY.into() };
+        Self::parse(source, Origin::Embedded, None)
+            .expect("BUG: the embedded default policy is valid because a test parses it")
+    }
+
+    /// Read and validate the policy file at `path`.
+    pub fn from_file(path: &Path) -> Result<Self, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
+            diagnostics: vec![Diagnostic::bare(format!("cannot read policy {}: {e}", path.display()))],
+        })?;
+        let source = Source { name: path.display().to_string(), text: text.into() };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(source, Origin::File(path.to_path_buf()), Some(&base))
+    }
+
+    /// Parse and validate policy text. `base` is the directory relative paths are resolved in.
+    pub fn parse(source: Source, origin: Origin, base: Option<&Path>) -> Result<Self, PolicyError> {
+        let raw: RawPolicy = toml::from_str(&source.text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let d = match e.span() {
+                Some(span) => Diagnostic::at(&source, span, message),
+                None => Diagnostic::file(&source, message),
+            };
+            PolicyError { diagnostics: vec![d] }
+        })?;
+        let mut v = Validator { source: &source, base, diags: Vec::new() };
+        let signatures = v.signatures(raw.signatures);
+        let branches = raw.branches.into_iter().filter_map(|(k, t)| v.branch(k, t)).collect();
+        let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
+        if !v.diags.is_empty() {
+            return Err(PolicyError { diagnostics: v.diags });
+        }
+        Ok(Self {
+            origin,
+            signatures,
+            branches,
+            tags,
+            secrets_enabled: raw.secrets.enabled.unwrap_or(true),
+            pii_enabled: raw.pii.enabled.unwrap_or(true),
+            source,
+        })
+    }
+
+    /// Find the policy in force, in the order DESIGN.md fixes: `--policy`, `$PUSHGATE_POLICY`,
+    /// `pushgate.toml` in the git directory, `/etc/pushgate/policy.toml`, the embedded default.
+    pub fn locate(explicit: Option<&Path>, git_dir: Option<&Path>) -> Result<Self, PolicyError> {
+        if let Some(p) = explicit {
+            return Self::from_file(p);
+        }
+        if let Some(p) = std::env::var_os("PUSHGATE_POLICY").filter(|v| !v.is_empty()) {
+            return Self::from_file(Path::new(&p));
+        }
+        if let Some(dir) = git_dir {
+            let p = dir.join("pushgate.toml");
+            if p.exists() {
+                return Self::from_file(&p);
+            }
+        }
+        let system = Path::new("/etc/pushgate/policy.toml");
+        if system.exists() {
+            return Self::from_file(system);
+        }
+        Ok(Self::embedded())
+    }
+
+    /// All branch rules that apply to `branch` (a short name). Several may: all of them hold.
+    pub fn branch_rules<'a>(&'a self, branch: &'a str) -> impl Iterator<Item = &'a BranchRule> + 'a {
+        self.branches.iter().filter(move |r| r.applies_to(branch))
+    }
+
+    /// Is `branch` protected by any rule?
+    pub fn is_protected(&self, branch: &str) -> bool {
+        self.branch_rules(branch).next().is_some()
+    }
+
+    /// "policy.toml:7:16  promote-from = \"staging\"" for a span of this policy.
+    pub fn label(&self, span: &Range<usize>) -> String {
+        self.source.label(span)
+    }
+}
+
+struct Validator<'a> {
+    source: &'a Source,
+    base: Option<&'a Path>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::at(self.source, span, msg));
+    }
+
+    fn signatures(&mut self, raw: raw::RawSignatures) -> Signatures {
+        let require = match raw.require.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("off") => Require::Off,
+            Some("all") => Require::All,
+            Some("protected") => Require::Protected,
+            Some(other) => {
+                let span = raw.require.as_ref().map(Spanned::span).unwrap_or_default();
+                self.err(
+                    span,
+                    format!("unknown value `{other}` for `require`: expected \"all\", \"protected\" or \"off\""),
+                );
+                Require::Off
+            }
+        };
+        let mut openpgp_files = Vec::new();
+        for pat in &raw.openpgp_certs {
+            match self.expand(pat.get_ref()) {
+                Ok(files) if files.is_empty() => {
+                    self.err(pat.span(), format!("`{}` matches no file", pat.get_ref()));
+                }
+                Ok(files) => openpgp_files.extend(files),
+                Err(e) => self.err(pat.span(), e),
+            }
+        }
+        let allowed_signers = raw.ssh_allowed_signers.as_ref().and_then(|p| {
+            let path = self.resolve(p.get_ref());
+            if path.is_file() {
+                Some(path)
+            } else {
+                self.err(p.span(), format!("allowed_signers file `{}` does not exist", path.display()));
+                None
+            }
+        });
+        if require != Require::Off
+            && openpgp_files.is_empty()
+            && allowed_signers.is_none()
+            && raw.openpgp_certs.is_empty()
+        {
+            let span = raw.require.as_ref().map(Spanned::span).unwrap_or_default();
+            self.err(
+                span,
+                "signatures are required but no key is trusted: set `openpgp-certs` or `ssh-allowed-signers`",
+            );
+        }
+        Signatures {
+            require,
+            require_span: raw.require.as_ref().map(Spanned::span),
+            openpgp_files,
+            allowed_signers,
+            committer_must_match: raw.committer_must_match.unwrap_or(true),
+        }
+    }
+
+    fn pattern(&mut self, kind: &str, key: &str, span: &Range<usize>) -> Option<GlobMatcher> {
+        let implied = format!("refs/{kind}/");
+        if key.is_empty() {
+            self.err(span.clone(), format!("empty {kind} pattern"));
+            return None;
+        }
+        if key.starts_with("refs/") {
+            self.err(span.clone(), format!("write `{}` without `refs/`: `{implied}` is implied", key));
+            return None;
+        }
+        match GlobBuilder::new(key).literal_separator(true).backslash_escape(true).build() {
+            Ok(g) => Some(g.compile_matcher()),
+            Err(e) => {
+                self.err(span.clone(), format!("invalid pattern `{key}`: {}", e.kind()));
+                None
+            }
+        }
+    }
+
+    fn branch(&mut self, key: String, table: Spanned<raw::RawBranch>) -> Option<BranchRule> {
+        let span = table.span();
+        let matcher = self.pattern("heads", &key, &span)?;
+        let raw = table.into_inner();
+        if let Some(from) = &raw.promote_from {
+            let name = from.get_ref();
+            if name.is_empty()
+                || name.contains(['*', '?', '[', ' '])
+                || name.starts_with("refs/")
+                || name.starts_with('-')
+            {
+                self.err(
+                    from.span(),
+                    format!("`promote-from` must name one branch (without refs/heads/), not `{name}`"),
+                );
+            } else if name == &key {
+                self.err(from.span(), "a branch cannot be promoted from itself");
+            }
+        }
+        let mut pushers = Vec::new();
+        for p in raw.pushers {
+            if p.get_ref().trim().is_empty() {
+                self.err(p.span(), "empty pusher identity");
+            } else {
+                pushers.push(p.into_inner());
+            }
+        }
+        Some(BranchRule {
+            pattern: key,
+            matcher,
+            promote_from: raw.promote_from,
+            force_push: raw.force_push,
+            delete: raw.delete,
+            pushers,
+            forge_merges: raw.forge_merges,
+            span,
+        })
+    }
+
+    fn tag(&mut self, key: String, table: Spanned<raw::RawTag>) -> Option<TagRule> {
+        let span = table.span();
+        let matcher = self.pattern("tags", &key, &span)?;
+        Some(TagRule { pattern: key, matcher, immutable: table.get_ref().immutable, span })
+    }
+
+    fn resolve(&self, p: &str) -> PathBuf {
+        let path = Path::new(p);
+        match self.base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// Expand a file glob relative to the policy file.
+    fn expand(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
+        let full = self.resolve(pattern);
+        let full_str = full.to_string_lossy().to_string();
+        if !full_str.contains(['*', '?', '[']) {
+            return Ok(if full.is_file() { vec![full] } else { Vec::new() });
+        }
+        // Walk from the longest directory prefix without glob characters.
+        let glob_at = full_str.find(['*', '?', '[']).unwrap_or(0);
+        let root = PathBuf::from(&full_str[..full_str[..glob_at].rfind('/').map_or(0, |i| i + 1)]);
+        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+        let matcher = GlobBuilder::new(&full_str)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid pattern `{pattern}`: {}", e.kind()))?
+            .compile_matcher();
+        let mut found = Vec::new();
+        let mut stack = vec![(root, 0u8)];
+        while let Some((dir, depth)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(ft) = entry.file_type() else { continue };
+                if ft.is_dir() && depth < 8 {
+                    stack.push((path, depth + 1));
+                } else if matcher.is_match(&path) && path.is_file() {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(Source { name: "p.toml".into(), text: text.into() }, Origin::Embedded, None)
+    }
+
+    #[test]
+    fn embedded_default_is_valid() {
+        let p = Policy::embedded();
+        assert!(p.secrets_enabled && p.pii_enabled);
+        assert_eq!(p.signatures.require, Require::Off);
+        assert!(p.branches.is_empty());
+    }
+
+    #[test]
+    fn globs_do_not_cross_slashes() {
+        let p = parse("[branches.\"release/*\"]\nforce-push = false\n").unwrap();
+        assert!(p.is_protected("release/1.0"));
+        assert!(!p.is_protected("release/1.0/hotfix"));
+        assert!(!p.is_protected("main"));
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let e = parse("[signatures]\nrequire = \"sometimes\"\n[branches.\"refs/heads/live\"]\n[branches.live]\npromote-from = \"st*\"\n").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.diagnostics.len(), 3, "{text}");
+        assert!(text.contains("p.toml:2:11"), "{text}");
+        assert!(text.contains("without `refs/`"), "{text}");
+        assert!(text.contains("must name one branch"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_points_at_it() {
+        let e = parse("[branches.live]\npromte-from = \"staging\"\n").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("p.toml:2:1"), "{text}");
+        assert!(text.contains("unknown field `promte-from`"), "{text}");
+    }
+}

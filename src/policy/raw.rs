@@ -1,0 +1,70 @@
+//! The policy file as written: serde structs that mirror `policy.toml` key for key.
+//!
+//! Every struct denies unknown fields and uses kebab-case, so a typo is an error with a position
+//! rather than a silently ignored rule. No `flatten` and no `untagged` enums: both destroy serde's
+//! unknown-key errors. Values that are validated later (globs, branch names, paths) keep their
+//! span so that a validation error, and a finding, can point at `file:line:col`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole `policy.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub signatures: RawSignatures,
+    /// `[branches.<name or glob>]`; `refs/heads/` is implied.
+    #[serde(default)]
+    pub branches: BTreeMap<String, Spanned<RawBranch>>,
+    /// `[tags.<glob>]`; `refs/tags/` is implied.
+    #[serde(default)]
+    pub tags: BTreeMap<String, Spanned<RawTag>>,
+    #[serde(default)]
+    pub secrets: RawContentSection,
+    #[serde(default)]
+    pub pii: RawContentSection,
+}
+
+/// `[signatures]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSignatures {
+    pub require: Option<Spanned<String>>,
+    #[serde(default)]
+    pub openpgp_certs: Vec<Spanned<String>>,
+    pub ssh_allowed_signers: Option<Spanned<String>>,
+    pub committer_must_match: Option<bool>,
+}
+
+/// `[branches.<pattern>]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBranch {
+    pub promote_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub force_push: bool,
+    #[serde(default)]
+    pub delete: bool,
+    #[serde(default)]
+    pub pushers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub forge_merges: bool,
+}
+
+/// `[tags.<pattern>]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTag {
+    #[serde(default)]
+    pub immutable: bool,
+}
+
+/// `[secrets]` and `[pii]` as far as the backbone knows them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawContentSection {
+    pub enabled: Option<bool>,
+}

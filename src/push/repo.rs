@@ -1,0 +1,148 @@
+//! Opening the repository the way a hook must see it.
+//!
+//! During pre-receive git keeps the pushed objects in a quarantine directory
+//! (`GIT_OBJECT_DIRECTORY`, also `GIT_QUARANTINE_PATH`) and names the repository's own objects in
+//! `GIT_ALTERNATE_OBJECT_DIRECTORIES`. gix 0.90 reads neither variable, so without help the hook
+//! would not find a single pushed commit. We build a private object directory in a temporary
+//! directory whose `info/alternates` lists both, and swap it in as the repository's object store.
+//! Nothing is ever written inside the quarantine: git migrates that directory into the repository
+//! when the push is accepted.
+
+use std::path::{Path, PathBuf};
+
+/// An open repository plus whatever must live as long as it does.
+pub struct Repo {
+    pub repo: gix::Repository,
+    /// The private object directory shim; the store re-reads it lazily, so it must outlive `repo`.
+    _shim: Option<tempfile::TempDir>,
+    /// The quarantine directory, when the hook runs inside one.
+    pub quarantine: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the git repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("cannot find a git repository from {path}: {message}")]
+    Discover { path: PathBuf, message: String },
+    #[error("cannot set up access to the quarantined objects: {0}")]
+    Shim(std::io::Error),
+}
+
+fn options() -> gix::open::Options {
+    // Isolated: only the repository's own configuration counts. A hook must not behave
+    // differently because of the server account's ~/.gitconfig or stray GIT_* variables.
+    gix::open::Options::isolated()
+}
+
+impl Repo {
+    /// The repository a server-side hook runs in: `$GIT_DIR` (git sets it, usually to `.`), with
+    /// the quarantine honoured.
+    pub fn open_for_hook() -> Result<Self, OpenError> {
+        let git_dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let repo = gix::open_opts(&git_dir, options())
+            .map_err(|e| OpenError::Open { path: git_dir.clone(), message: e.to_string() })?;
+        Self::with_quarantine(repo, &git_dir)
+    }
+
+    /// The repository around the current directory (pre-push, check, verify).
+    pub fn discover(dir: &Path) -> Result<Self, OpenError> {
+        let repo = gix::ThreadSafeRepository::discover_opts(
+            dir,
+            gix::discover::upwards::Options::default(),
+            gix::sec::trust::Mapping { full: options(), reduced: options() },
+        )
+        .map_err(|e| OpenError::Discover { path: dir.to_path_buf(), message: e.to_string() })?
+        .to_thread_local();
+        Ok(Self { repo, _shim: None, quarantine: None })
+    }
+
+    fn with_quarantine(mut repo: gix::Repository, git_dir: &Path) -> Result<Self, OpenError> {
+        let Some(objdir) = std::env::var_os("GIT_OBJECT_DIRECTORY").or_else(|| std::env::var_os("GIT_QUARANTINE_PATH"))
+        else {
+            return Ok(Self { repo, _shim: None, quarantine: None });
+        };
+        let quarantine = absolute(Path::new(&objdir));
+        let mut dirs = vec![quarantine.clone()];
+        if let Some(alts) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+            dirs.extend(split_alternates(&alts.to_string_lossy()).into_iter().map(|d| absolute(Path::new(&d))));
+        }
+        // The repository's own object directory, in case git did not list it.
+        let own = absolute(&git_dir.join("objects"));
+        if !dirs.contains(&own) {
+            dirs.push(own);
+        }
+        let shim = tempfile::Builder::new().prefix("pushgate-odb-").tempdir().map_err(OpenError::Shim)?;
+        let odb = shim.path().join("objects");
+        std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
+        let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
+        std::fs::write(odb.join("info").join("alternates"), list).map_err(OpenError::Shim)?;
+        let kind = repo.object_hash();
+        let store = gix::odb::at(&odb, kind).map_err(OpenError::Shim)?;
+        repo.objects = gix::OdbHandle::new(store, kind);
+        Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine) })
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| std::env::current_dir().map(|c| c.join(p)).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES` is `:`-separated; git C-quotes entries that contain a
+/// colon or start with a double quote.
+fn split_alternates(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = value.chars().peekable();
+    while chars.peek().is_some() {
+        let mut entry = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => {
+                        if let Some(n) = chars.next() {
+                            entry.push(match n {
+                                'n' => '\n',
+                                't' => '\t',
+                                other => other,
+                            });
+                        }
+                    }
+                    c => entry.push(c),
+                }
+            }
+            // Skip up to the separator.
+            for c in chars.by_ref() {
+                if c == ':' {
+                    break;
+                }
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ':' {
+                    break;
+                }
+                entry.push(c);
+            }
+        }
+        if !entry.is_empty() {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_alternates;
+
+    #[test]
+    fn alternates_split_and_unquote() {
+        assert_eq!(split_alternates("/a/objects:/b/objects"), vec!["/a/objects", "/b/objects"]);
+        assert_eq!(split_alternates("\"/with:colon/objects\":/b"), vec!["/with:colon/objects", "/b"]);
+        assert_eq!(split_alternates("\"/q\\\"x\""), vec!["/q\"x"]);
+        assert!(split_alternates("").is_empty());
+    }
+}

@@ -1,0 +1,57 @@
+//! The registry of rule ids. Ids are stable, lowercase `category/name`, and never reused; a test
+//! checks their form and uniqueness and `pushgate rules` lists them.
+
+/// A rule id with its one-line documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub summary: &'static str,
+}
+
+impl RuleMeta {
+    pub const fn new(id: &'static str, summary: &'static str) -> Self {
+        Self { id, summary }
+    }
+}
+
+/// Rules of pushgate itself (not of a particular check).
+pub mod codes {
+    use super::RuleMeta;
+
+    pub const POLICY_ERROR: &str = "policy/error";
+    pub const INTERNAL_ERROR: &str = "policy/internal-error";
+
+    pub const RULES: &[RuleMeta] = &[
+        RuleMeta::new(POLICY_ERROR, "the policy could not be loaded; every push is refused until it is fixed"),
+        RuleMeta::new(INTERNAL_ERROR, "pushgate could not complete its checks; the push is refused (fail closed)"),
+    ];
+}
+
+/// Every built-in rule, in display order.
+pub fn all() -> Vec<RuleMeta> {
+    let mut v = Vec::new();
+    v.extend_from_slice(crate::checks::branches::codes::RULES);
+    v.extend_from_slice(codes::RULES);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let all = super::all();
+        let mut ids: Vec<&str> = all.iter().map(|r| r.id).collect();
+        for id in &ids {
+            let (cat, name) = id.split_once('/').expect("category/name");
+            assert!(["secret", "pii", "signature", "branch", "policy"].contains(&cat), "{id}");
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{id}"
+            );
+        }
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate rule ids");
+    }
+}
