@@ -49,6 +49,15 @@ pub enum Command {
         #[arg(value_name = "REV", allow_hyphen_values = false)]
         revs: Vec<String>,
     },
+    /// Verify commit and tag signatures against the policy's trusted keys (a batch, policy-aware
+    /// `git verify-commit`). Revisions: object names, or ranges (`A..B`) for all their commits
+    Verify {
+        /// Also read revisions from standard input, one per line
+        #[arg(long)]
+        stdin: bool,
+        #[arg(value_name = "REV")]
+        revs: Vec<String>,
+    },
     /// Policy file tools
     Policy {
         #[command(subcommand)]

@@ -109,3 +109,37 @@ pub fn check(policy_path: Option<&Path>, revs: &[String]) -> Result<Outcome, Err
     let push = Push::check(repo, revs)?;
     Ok(Outcome { report: judge(&push, &policy)?, identity: Identity::local() })
 }
+
+/// `pushgate verify`: one verdict per object.
+pub fn verify(
+    policy_path: Option<&Path>,
+    revs: &[String],
+    from_stdin: bool,
+) -> Result<report::verify::Verified, Error> {
+    let repo = Repo::discover(Path::new("."))?;
+    let policy = Policy::locate(policy_path, Some(&git_dir_of(&repo)))?;
+    let mut revs = revs.to_vec();
+    if from_stdin {
+        let input = read_stdin()?;
+        let text = String::from_utf8(input).map_err(|_| Error::Usage("standard input is not UTF-8 text".into()))?;
+        revs.extend(text.split_ascii_whitespace().map(str::to_string));
+    }
+    if revs.is_empty() && !from_stdin {
+        revs.push("HEAD".into());
+    }
+    let mut ids = Vec::new();
+    let (ranges, singles): (Vec<String>, Vec<String>) =
+        revs.into_iter().partition(|r| r.contains("..") || r.starts_with('^'));
+    for r in &singles {
+        ids.push(push::resolve(&repo.repo, r)?);
+    }
+    if !ranges.is_empty() {
+        ids.extend(push::rev_list(&repo.repo, &ranges)?.into_iter().map(|(id, _)| id));
+    }
+    let opts = checks::signatures::verify::VerifyOptions {
+        committer_must_match: policy.signatures.committer_must_match,
+        now: std::time::SystemTime::now(),
+    };
+    let objects = checks::signatures::verify_many(&repo.repo, &ids, &policy.trust, &opts).map_err(PushError::from)?;
+    Ok(report::verify::Verified { objects })
+}

@@ -109,6 +109,15 @@ fn run(cli: &Cli) -> ExitCode {
         Command::Check { revs } => (false, pushgate::check(policy, revs)),
         Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
         Command::Rules => return rules(cli),
+        Command::Verify { stdin, revs } => {
+            return match pushgate::verify(policy, revs, *stdin) {
+                Ok(v) => {
+                    out(&v.render(cli.format));
+                    if v.all_valid() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+                }
+                Err(e) => fail(cli, false, &e),
+            };
+        }
     };
     match result {
         Ok(outcome) => finish(cli, hook, outcome),

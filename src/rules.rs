@@ -31,6 +31,7 @@ pub mod codes {
 pub fn all() -> Vec<RuleMeta> {
     let mut v = Vec::new();
     v.extend_from_slice(crate::checks::branches::codes::RULES);
+    v.extend_from_slice(crate::checks::signatures::codes::RULES);
     v.extend_from_slice(codes::RULES);
     v
 }

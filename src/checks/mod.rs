@@ -2,6 +2,7 @@
 //! never print; an `Err` means a check could not finish, which rejects the push (fail closed).
 
 pub mod branches;
+pub mod signatures;
 
 use crate::policy::Policy;
 use crate::push::{Push, WalkError};
@@ -21,6 +22,7 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         ..Report::default()
     };
     report.findings.extend(branches::check(push, policy)?);
+    report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
     // Only refs with a problem are named in the verdict line.
     report.refs.retain(|r| report.findings.iter().any(|f| f.reference.as_deref() == Some(r)));
     Ok(report)

@@ -9,12 +9,15 @@ pub mod raw;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
 use toml::Spanned;
 
 pub use diag::{Diagnostic, Source};
 use raw::RawPolicy;
+
+use crate::checks::signatures::verify::TrustStore;
 
 /// The policy used when no file is found: secrets and PII on, signatures off, no protected
 /// branches.
@@ -63,6 +66,7 @@ pub struct Signatures {
     pub openpgp_files: Vec<PathBuf>,
     pub allowed_signers: Option<PathBuf>,
     pub committer_must_match: bool,
+    pub unsigned_forge_merges: bool,
 }
 
 /// One `[branches.<pattern>]` entry.
@@ -92,6 +96,7 @@ pub struct TagRule {
     pub pattern: String,
     matcher: GlobMatcher,
     pub immutable: bool,
+    pub signed: bool,
     pub span: Range<usize>,
 }
 
@@ -111,6 +116,8 @@ pub struct Policy {
     pub tags: Vec<TagRule>,
     pub secrets_enabled: bool,
     pub pii_enabled: bool,
+    /// Every key `[signatures]` trusts, parsed once.
+    pub trust: Arc<TrustStore>,
 }
 
 impl Policy {
@@ -142,7 +149,7 @@ impl Policy {
             PolicyError { diagnostics: vec![d] }
         })?;
         let mut v = Validator { source: &source, base, diags: Vec::new() };
-        let signatures = v.signatures(raw.signatures);
+        let (signatures, trust) = v.signatures(raw.signatures);
         let branches = raw.branches.into_iter().filter_map(|(k, t)| v.branch(k, t)).collect();
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
         if !v.diags.is_empty() {
@@ -155,6 +162,7 @@ impl Policy {
             tags,
             secrets_enabled: raw.secrets.enabled.unwrap_or(true),
             pii_enabled: raw.pii.enabled.unwrap_or(true),
+            trust: Arc::new(trust),
             source,
         })
     }
@@ -208,7 +216,7 @@ impl Validator<'_> {
         self.diags.push(Diagnostic::at(self.source, span, msg));
     }
 
-    fn signatures(&mut self, raw: raw::RawSignatures) -> Signatures {
+    fn signatures(&mut self, raw: raw::RawSignatures) -> (Signatures, TrustStore) {
         let require = match raw.require.as_ref().map(|s| s.get_ref().as_str()) {
             None | Some("off") => Require::Off,
             Some("all") => Require::All,
@@ -222,43 +230,60 @@ impl Validator<'_> {
                 Require::Off
             }
         };
+        let mut trust = TrustStore::empty();
         let mut openpgp_files = Vec::new();
         for pat in &raw.openpgp_certs {
             match self.expand(pat.get_ref()) {
                 Ok(files) if files.is_empty() => {
                     self.err(pat.span(), format!("`{}` matches no file", pat.get_ref()));
                 }
-                Ok(files) => openpgp_files.extend(files),
+                Ok(files) => {
+                    for file in files {
+                        let loaded = std::fs::read(&file)
+                            .map_err(|e| format!("cannot read {}: {e}", file.display()))
+                            .and_then(|bytes| {
+                                trust.add_openpgp_bytes(&file.display().to_string(), &bytes).map_err(|e| e.to_string())
+                            });
+                        if let Err(e) = loaded {
+                            self.err(pat.span(), e);
+                        }
+                        openpgp_files.push(file);
+                    }
+                }
                 Err(e) => self.err(pat.span(), e),
             }
         }
         let allowed_signers = raw.ssh_allowed_signers.as_ref().and_then(|p| {
             let path = self.resolve(p.get_ref());
-            if path.is_file() {
-                Some(path)
-            } else {
-                self.err(p.span(), format!("allowed_signers file `{}` does not exist", path.display()));
-                None
+            let loaded = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read allowed_signers file `{}`: {e}", path.display()))
+                .and_then(|text| {
+                    trust.add_allowed_signers(&path.display().to_string(), &text).map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(_) => Some(path),
+                Err(e) => {
+                    self.err(p.span(), e);
+                    None
+                }
             }
         });
-        if require != Require::Off
-            && openpgp_files.is_empty()
-            && allowed_signers.is_none()
-            && raw.openpgp_certs.is_empty()
-        {
+        if require != Require::Off && raw.openpgp_certs.is_empty() && raw.ssh_allowed_signers.is_none() {
             let span = raw.require.as_ref().map(Spanned::span).unwrap_or_default();
             self.err(
                 span,
                 "signatures are required but no key is trusted: set `openpgp-certs` or `ssh-allowed-signers`",
             );
         }
-        Signatures {
+        let sigs = Signatures {
             require,
             require_span: raw.require.as_ref().map(Spanned::span),
             openpgp_files,
             allowed_signers,
             committer_must_match: raw.committer_must_match.unwrap_or(true),
-        }
+            unsigned_forge_merges: raw.unsigned_forge_merges,
+        };
+        (sigs, trust)
     }
 
     fn pattern(&mut self, kind: &str, key: &str, span: &Range<usize>) -> Option<GlobMatcher> {
@@ -322,7 +347,8 @@ impl Validator<'_> {
     fn tag(&mut self, key: String, table: Spanned<raw::RawTag>) -> Option<TagRule> {
         let span = table.span();
         let matcher = self.pattern("tags", &key, &span)?;
-        Some(TagRule { pattern: key, matcher, immutable: table.get_ref().immutable, span })
+        let raw = table.get_ref();
+        Some(TagRule { pattern: key, matcher, immutable: raw.immutable, signed: raw.signed, span })
     }
 
     fn resolve(&self, p: &str) -> PathBuf {

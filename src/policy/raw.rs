@@ -37,6 +37,10 @@ pub struct RawSignatures {
     pub openpgp_certs: Vec<Spanned<String>>,
     pub ssh_allowed_signers: Option<Spanned<String>>,
     pub committer_must_match: Option<bool>,
+    /// Accept unsigned merge commits made by the forge (Gitea PR merge, GitLab web merge) whose
+    /// parents are old history or verified new commits.
+    #[serde(default)]
+    pub unsigned_forge_merges: bool,
 }
 
 /// `[branches.<pattern>]`.
@@ -60,6 +64,9 @@ pub struct RawBranch {
 pub struct RawTag {
     #[serde(default)]
     pub immutable: bool,
+    /// Tags matching the pattern must be annotated and carry a valid signature.
+    #[serde(default)]
+    pub signed: bool,
 }
 
 /// `[secrets]` and `[pii]` as far as the backbone knows them.

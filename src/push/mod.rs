@@ -101,29 +101,7 @@ impl Push {
     /// `pushgate check [<rev>...]`: commits as `git rev-list` would list them. Without revisions,
     /// HEAD's commits that are on no remote-tracking ref.
     pub fn check(repo: Repo, revs: &[String]) -> Result<Self, PushError> {
-        let mut tips = Vec::new();
-        let mut hidden = Vec::new();
-        if revs.is_empty() {
-            tips.push(resolve(&repo.repo, "HEAD")?);
-            hidden.extend(all_refs(&repo.repo, Some("refs/remotes/"))?.into_iter().map(|(_, id)| id));
-        }
-        for rev in revs {
-            if let Some((a, b)) = rev.split_once("..").filter(|_| !rev.contains("...")) {
-                hidden.push(resolve(&repo.repo, if a.is_empty() { "HEAD" } else { a })?);
-                tips.push(resolve(&repo.repo, if b.is_empty() { "HEAD" } else { b })?);
-            } else if let Some(neg) = rev.strip_prefix('^') {
-                hidden.push(resolve(&repo.repo, neg)?);
-            } else {
-                tips.push(resolve(&repo.repo, rev)?);
-            }
-        }
-        let mut commit_tips = Vec::new();
-        for t in tips {
-            if let Some(c) = walk::peel_to_commit(&repo.repo, t)? {
-                commit_tips.push(c);
-            }
-        }
-        let list = walk::new_commits(&repo.repo, &commit_tips, &hidden)?;
+        let list = rev_list(&repo.repo, revs)?;
         let commits = list.into_iter().map(|(id, parents)| NewCommit { id, parents, refs: Vec::new() }).collect();
         Ok(Self {
             mode: Mode::Check,
@@ -200,7 +178,36 @@ fn all_refs(repo: &gix::Repository, prefix: Option<&str>) -> Result<Vec<(String,
     Ok(out)
 }
 
-fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, PushError> {
+/// Commits as `git rev-list <revs>` lists them (`A..B`, `^A`, `B`), newest first, with their
+/// parents. Without revisions: HEAD's commits that are on no remote-tracking ref.
+pub fn rev_list(repo: &gix::Repository, revs: &[String]) -> Result<Vec<(ObjectId, Vec<ObjectId>)>, PushError> {
+    let mut tips = Vec::new();
+    let mut hidden = Vec::new();
+    if revs.is_empty() {
+        tips.push(resolve(repo, "HEAD")?);
+        hidden.extend(all_refs(repo, Some("refs/remotes/"))?.into_iter().map(|(_, id)| id));
+    }
+    for rev in revs {
+        if let Some((a, b)) = rev.split_once("..").filter(|_| !rev.contains("...")) {
+            hidden.push(resolve(repo, if a.is_empty() { "HEAD" } else { a })?);
+            tips.push(resolve(repo, if b.is_empty() { "HEAD" } else { b })?);
+        } else if let Some(neg) = rev.strip_prefix('^') {
+            hidden.push(resolve(repo, neg)?);
+        } else {
+            tips.push(resolve(repo, rev)?);
+        }
+    }
+    let mut commit_tips = Vec::new();
+    for t in tips {
+        if let Some(c) = walk::peel_to_commit(repo, t)? {
+            commit_tips.push(c);
+        }
+    }
+    Ok(walk::new_commits(repo, &commit_tips, &hidden)?)
+}
+
+/// One revision to one object id (a tag name gives the tag object, not its commit).
+pub fn resolve(repo: &gix::Repository, rev: &str) -> Result<ObjectId, PushError> {
     repo.rev_parse_single(rev)
         .map(gix::Id::detach)
         .map_err(|e| PushError::Revision { rev: rev.to_string(), message: e.to_string() })

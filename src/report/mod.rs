@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod redact;
 pub mod sarif;
+pub mod verify;
 
 use gix::ObjectId;
 use serde::Serialize;

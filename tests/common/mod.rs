@@ -15,6 +15,7 @@ pub struct TestRemote {
     pub work: PathBuf,
     pub policy: PathBuf,
     tick: std::cell::Cell<u64>,
+    env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 /// What a push returned.
@@ -60,7 +61,14 @@ impl TestRemote {
         let work = dir.path().join("work");
         let policy_path = dir.path().join("policy.toml");
         std::fs::write(&policy_path, policy).unwrap();
-        let t = Self { server, work, policy: policy_path, dir, tick: std::cell::Cell::new(0) };
+        let t = Self {
+            server,
+            work,
+            policy: policy_path,
+            dir,
+            tick: std::cell::Cell::new(0),
+            env: std::cell::RefCell::new(Vec::new()),
+        };
         t.run_in(
             t.dir.path(),
             &["init", "-q", "--bare", &format!("--object-format={format}"), "-b", "development", "server.git"],
@@ -94,7 +102,85 @@ impl TestRemote {
         let t = self.tick.get();
         let date = format!("{} +0000", 1_760_000_000 + t * 60);
         cmd.env("GIT_AUTHOR_DATE", &date).env("GIT_COMMITTER_DATE", &date);
+        for (k, v) in self.env.borrow().iter() {
+            cmd.env(k, v);
+        }
         cmd
+    }
+
+    /// Set an environment variable for every later git command of this test.
+    pub fn set_env(&self, key: &str, value: &str) {
+        self.env.borrow_mut().retain(|(k, _)| k != key);
+        self.env.borrow_mut().push((key.to_string(), value.to_string()));
+    }
+
+    /// Replace the server's policy file.
+    pub fn set_policy(&self, policy: &str) {
+        std::fs::write(&self.policy, policy).unwrap();
+    }
+
+    /// Generate an OpenPGP ed25519 key for `email` in this test's GNUPGHOME (made on first use and
+    /// used by git for signing); export its public certificate to `<dir>/keys/<file>`; return the
+    /// fingerprint.
+    pub fn gpg_key(&self, name: &str, email: &str, file: &str) -> String {
+        let home = self.dir.path().join("g");
+        if !home.exists() {
+            std::fs::create_dir_all(&home).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+            self.set_env("GNUPGHOME", home.to_str().unwrap());
+        }
+        let gpg = |args: &[&str]| {
+            let out = Command::new("gpg")
+                .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+                .args(args)
+                .env("GNUPGHOME", &home)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let uid = format!("{name} <{email}>");
+        gpg(&["--quick-gen-key", &uid, "ed25519", "sign", "never"]);
+        let listing = gpg(&["--with-colons", "--list-keys", &format!("={uid}")]);
+        let fpr = listing.lines().find(|l| l.starts_with("fpr:")).unwrap().split(':').nth(9).unwrap().to_string();
+        let keys = self.dir.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        std::fs::write(keys.join(file), gpg(&["--armor", "--export", &fpr])).unwrap();
+        fpr
+    }
+
+    /// Generate an SSH ed25519 key pair at `<dir>/keys/<name>`; return the public key line.
+    pub fn ssh_key(&self, name: &str) -> String {
+        let keys = self.dir.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        let path = keys.join(name);
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(path.with_extension("pub")).unwrap().trim().to_string()
+    }
+
+    /// Sign later commits in the work clone with this OpenPGP key.
+    pub fn sign_with_gpg(&self, fpr: &str) {
+        self.git(&["config", "gpg.format", "openpgp"]);
+        self.git(&["config", "user.signingkey", fpr]);
+        self.git(&["config", "commit.gpgsign", "true"]);
+    }
+
+    /// Sign later commits in the work clone with the SSH key `<dir>/keys/<name>`.
+    pub fn sign_with_ssh(&self, name: &str) {
+        let key = self.dir.path().join("keys").join(name);
+        self.git(&["config", "gpg.format", "ssh"]);
+        self.git(&["config", "user.signingkey", key.to_str().unwrap()]);
+        self.git(&["config", "commit.gpgsign", "true"]);
+    }
+
+    pub fn no_signing(&self) {
+        self.git(&["config", "commit.gpgsign", "false"]);
     }
 
     fn run_in(&self, dir: &Path, args: &[&str]) -> String {
