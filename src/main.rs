@@ -30,7 +30,7 @@ fn fail(cli: &Cli, hook: bool, e: &Error) -> ExitCode {
     let what = if hook { "push rejected" } else { "error" };
     let reason = match e {
         Error::Policy(_) => "the policy cannot be used",
-        Error::Usage(_) => "invalid input",
+        Error::Usage(_) | Error::Push(pushgate::push::PushError::Input(_)) => "invalid input",
         _ => "pushgate could not complete its checks",
     };
     let text = format!("pushgate: {what}: {reason}\n{e}\n");
