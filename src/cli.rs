@@ -58,6 +58,11 @@ pub enum Command {
         #[arg(value_name = "REV")]
         revs: Vec<String>,
     },
+    /// Scan files and directories (a working tree) for secrets and PII
+    Scan {
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Policy file tools
     Policy {
         #[command(subcommand)]

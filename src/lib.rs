@@ -143,3 +143,12 @@ pub fn verify(
     let objects = checks::signatures::verify_many(&repo.repo, &ids, &policy.trust, &opts).map_err(PushError::from)?;
     Ok(report::verify::Verified { objects })
 }
+
+/// `pushgate scan <path>...`.
+pub fn scan(policy_path: Option<&Path>, paths: &[PathBuf]) -> Result<Outcome, Error> {
+    let git_dir = std::env::var_os("GIT_DIR").map(PathBuf::from);
+    let policy = Policy::locate(policy_path, git_dir.as_deref())?;
+    let (findings, notes) =
+        checks::content::scan_paths(paths, &policy).map_err(|e| Error::Usage(format!("cannot scan: {e}")))?;
+    Ok(Outcome { report: Report { findings, notes, ..Report::default() }, identity: Identity::local() })
+}

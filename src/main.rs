@@ -107,6 +107,7 @@ fn run(cli: &Cli) -> ExitCode {
         Command::Update { reference, old, new } => (true, pushgate::update(policy, reference, old, new)),
         Command::PrePush { remote, .. } => (true, pushgate::pre_push(policy, remote)),
         Command::Check { revs } => (false, pushgate::check(policy, revs)),
+        Command::Scan { paths } => (false, pushgate::scan(policy, paths)),
         Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
         Command::Rules => return rules(cli),
         Command::Verify { stdin, revs } => {

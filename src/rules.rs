@@ -32,6 +32,16 @@ pub fn all() -> Vec<RuleMeta> {
     let mut v = Vec::new();
     v.extend_from_slice(crate::checks::branches::codes::RULES);
     v.extend_from_slice(crate::checks::signatures::codes::RULES);
+    v.extend(
+        crate::checks::content::pii::PiiScanner::builtin()
+            .detectors()
+            .into_iter()
+            .map(|d| RuleMeta::new(d.id, d.description)),
+    );
+    v.push(RuleMeta::new(
+        crate::checks::content::SKIPPED_BLOB,
+        "a blob could not be scanned (binary or over the size limit) and policy refuses that",
+    ));
     v.extend_from_slice(codes::RULES);
     v
 }

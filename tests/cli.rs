@@ -168,7 +168,8 @@ fn a_policy_that_cannot_be_read_refuses_every_push() {
 fn policy_lookup_order() {
     let t = TestRemote::new("");
     let c = t.commit("a", "1\n", "x");
-    std::fs::write(t.server.join("pushgate.toml"), "[branches.development]\ndelete = false\npushers = [\"nobody\"]\n").unwrap();
+    std::fs::write(t.server.join("pushgate.toml"), "[branches.development]\ndelete = false\npushers = [\"nobody\"]\n")
+        .unwrap();
     // No --policy: $GIT_DIR/pushgate.toml is used.
     t.install_hook("pre-receive", "pre-receive");
     let p = t.push(&["HEAD:development"]);
@@ -179,7 +180,8 @@ fn policy_lookup_order() {
     std::fs::write(&env_policy, "").unwrap();
     t.install_hook("pre-receive", &format!("pre-receive # PUSHGATE_POLICY={}", env_policy.display()));
     let hook = t.server.join("hooks/pre-receive");
-    std::fs::write(&hook, format!("#!/bin/sh\nPUSHGATE_POLICY={} exec {BIN} pre-receive\n", env_policy.display())).unwrap();
+    std::fs::write(&hook, format!("#!/bin/sh\nPUSHGATE_POLICY={} exec {BIN} pre-receive\n", env_policy.display()))
+        .unwrap();
     let p = t.push(&["HEAD:development"]);
     assert!(p.ok, "{}", p.stderr);
     assert_eq!(t.server_ref("refs/heads/development").unwrap(), c);
@@ -217,7 +219,8 @@ fn policy_check_reports_every_problem_with_positions() {
 #[test]
 fn the_documented_example_policy_is_valid() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new(BIN).args(["policy", "check", &format!("{root}/policy.toml")]).output().unwrap();
+    let out =
+        std::process::Command::new(BIN).args(["policy", "check", &format!("{root}/policy.toml")]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("policy OK"));
 }
@@ -227,7 +230,9 @@ fn rules_lists_stable_ids() {
     let out = std::process::Command::new(BIN).arg("rules").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    for id in ["branch/not-promoted", "branch/force-push", "branch/delete", "branch/pusher-not-allowed", "signature/unsigned"] {
+    for id in
+        ["branch/not-promoted", "branch/force-push", "branch/delete", "branch/pusher-not-allowed", "signature/unsigned"]
+    {
         assert!(text.contains(id), "{id} missing from\n{text}");
     }
     let out = std::process::Command::new(BIN).args(["rules", "--format", "json"]).output().unwrap();

@@ -2,6 +2,7 @@
 //! never print; an `Err` means a check could not finish, which rejects the push (fail closed).
 
 pub mod branches;
+pub mod content;
 pub mod signatures;
 
 use crate::policy::Policy;
@@ -23,6 +24,19 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     };
     report.findings.extend(branches::check(push, policy)?);
     report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
+    if policy.pii.is_some() {
+        let added = crate::push::added::collect(&push.repo.repo, &push.commits, policy.max_blob_bytes)?;
+        let (mut findings, notes) = content::check(&added, policy);
+        for f in &mut findings {
+            if let Some(c) = push.commits.iter().find(|c| Some(c.id) == f.commit)
+                && let Some(&i) = c.refs.first()
+            {
+                f.reference = Some(push.updates[i].name.clone());
+            }
+        }
+        report.findings.extend(findings);
+        report.notes.extend(notes);
+    }
     // Only refs with a problem are named in the verdict line.
     report.refs.retain(|r| report.findings.iter().any(|f| f.reference.as_deref() == Some(r)));
     Ok(report)

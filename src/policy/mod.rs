@@ -23,6 +23,10 @@ use crate::checks::signatures::verify::TrustStore;
 /// branches.
 pub const DEFAULT_POLICY: &str = include_str!("default.toml");
 
+/// Text blobs up to this size are scanned in full (25 MiB: generated code and data dumps of
+/// several MB are ordinary).
+pub const DEFAULT_MAX_BLOB_BYTES: u64 = 25 << 20;
+
 /// Where the policy in force came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -115,7 +119,12 @@ pub struct Policy {
     pub branches: Vec<BranchRule>,
     pub tags: Vec<TagRule>,
     pub secrets_enabled: bool,
-    pub pii_enabled: bool,
+    /// The PII detectors as configured; `None` when `[pii] enabled = false`.
+    pub pii: Option<Arc<crate::checks::content::pii::PiiScanner>>,
+    /// Text blobs larger than this are not scanned.
+    pub max_blob_bytes: u64,
+    /// A skipped blob (binary or over-size) blocks the push.
+    pub skipped_blobs_block: bool,
     /// Every key `[signatures]` trusts, parsed once.
     pub trust: Arc<TrustStore>,
 }
@@ -152,6 +161,8 @@ impl Policy {
         let (signatures, trust) = v.signatures(raw.signatures);
         let branches = raw.branches.into_iter().filter_map(|(k, t)| v.branch(k, t)).collect();
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
+        let pii = v.pii(raw.pii);
+        let (max_blob_bytes, skipped_blobs_block) = v.limits(raw.limits);
         if !v.diags.is_empty() {
             return Err(PolicyError { diagnostics: v.diags });
         }
@@ -161,7 +172,9 @@ impl Policy {
             branches,
             tags,
             secrets_enabled: raw.secrets.enabled.unwrap_or(true),
-            pii_enabled: raw.pii.enabled.unwrap_or(true),
+            pii,
+            max_blob_bytes,
+            skipped_blobs_block,
             trust: Arc::new(trust),
             source,
         })
@@ -286,6 +299,43 @@ impl Validator<'_> {
         (sigs, trust)
     }
 
+    fn pii(
+        &mut self,
+        raw: Option<crate::checks::content::pii::PiiConfig>,
+    ) -> Option<Arc<crate::checks::content::pii::PiiScanner>> {
+        use crate::checks::content::pii::PiiScanner;
+        let Some(cfg) = raw else { return Some(Arc::new(PiiScanner::builtin())) };
+        if !cfg.enabled {
+            return None;
+        }
+        match PiiScanner::from_config(&cfg) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(errors) => {
+                for e in errors {
+                    let d = match e.span {
+                        Some(span) => Diagnostic::at(self.source, span, format!("[pii] {}", e.message)),
+                        None => Diagnostic::file(self.source, format!("[pii] {}", e.message)),
+                    };
+                    self.diags.push(d);
+                }
+                None
+            }
+        }
+    }
+
+    fn limits(&mut self, raw: Option<raw::RawLimits>) -> (u64, bool) {
+        let raw = raw.unwrap_or_default();
+        let max = match &raw.max_blob_bytes {
+            None => DEFAULT_MAX_BLOB_BYTES,
+            Some(v) if *v.get_ref() > 0 => u64::try_from(*v.get_ref()).unwrap_or(DEFAULT_MAX_BLOB_BYTES),
+            Some(v) => {
+                self.err(v.span(), "`max-blob-bytes` must be a positive number of bytes");
+                DEFAULT_MAX_BLOB_BYTES
+            }
+        };
+        (max, raw.skipped_blobs_block)
+    }
+
     fn pattern(&mut self, kind: &str, key: &str, span: &Range<usize>) -> Option<GlobMatcher> {
         let implied = format!("refs/{kind}/");
         if key.is_empty() {
@@ -405,7 +455,7 @@ mod tests {
     #[test]
     fn embedded_default_is_valid() {
         let p = Policy::embedded();
-        assert!(p.secrets_enabled && p.pii_enabled);
+        assert!(p.secrets_enabled && p.pii.is_some());
         assert_eq!(p.signatures.require, Require::Off);
         assert!(p.branches.is_empty());
     }

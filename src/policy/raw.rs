@@ -24,8 +24,8 @@ pub struct RawPolicy {
     pub tags: BTreeMap<String, Spanned<RawTag>>,
     #[serde(default)]
     pub secrets: RawContentSection,
-    #[serde(default)]
-    pub pii: RawContentSection,
+    pub pii: Option<crate::checks::content::pii::PiiConfig>,
+    pub limits: Option<RawLimits>,
 }
 
 /// `[signatures]`.
@@ -74,4 +74,15 @@ pub struct RawTag {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawContentSection {
     pub enabled: Option<bool>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLimits {
+    /// Text blobs larger than this many bytes are not scanned (and listed as skipped).
+    pub max_blob_bytes: Option<Spanned<i64>>,
+    /// Whether a skipped (binary or over-size) blob blocks the push.
+    #[serde(default)]
+    pub skipped_blobs_block: bool,
 }

@@ -2,6 +2,7 @@
 //! introduce, who pushes, and a repository that can see the pushed objects. Checks read a
 //! [`Push`]; nothing here knows about the policy.
 
+pub mod added;
 pub mod hook_input;
 pub mod identity;
 pub mod repo;

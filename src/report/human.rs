@@ -18,7 +18,15 @@ fn verdict(report: &Report, style: Style) -> String {
     let blocking = report.blocking();
     let warnings = report.findings.len() - blocking;
     let commits = report.findings.iter().filter_map(|f| f.commit).collect::<std::collections::HashSet<_>>().len();
-    let subject = if style.hook { "push " } else { "" };
+    if !style.hook {
+        return match (blocking, warnings) {
+            (0, 0) => format!("pushgate: no problems found ({} checked)", plural(report.commits_checked, "commit")),
+            (0, w) => format!("pushgate: accepted with {}", plural(w, "warning")),
+            (b, 0) => format!("pushgate: rejected: {}", plural(b, "problem")),
+            (b, w) => format!("pushgate: rejected: {}, {}", plural(b, "problem"), plural(w, "warning")),
+        };
+    }
+    let subject = "push ";
     match report.decision() {
         Decision::Reject => {
             let mut line = format!("pushgate: {subject}rejected: {}", plural(blocking, "problem"));

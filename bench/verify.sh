@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Signature verification throughput: `pushgate verify --stdin` against `git verify-commit` (gpg) on
+# the same N commits, each carrying a real ed25519 OpenPGP signature made by gpg through
+# `git commit-tree -S`. Prints a markdown fragment on stdout, progress on stderr.
+#
+#   PUSHGATE=target/release/pushgate bench/verify.sh
+#
+# Knobs (environment): PUSHGATE, BENCH_WORK (scratch dir, default bench/work), N (commits, 2000),
+# RUNS (hyperfine runs for pushgate, 10), GPG_RUNS (runs for git verify-commit over N, 3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
+PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
+BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+N=${N:-2000}
+RUNS=${RUNS:-10}
+GPG_RUNS=${GPG_RUNS:-3}
+export LC_ALL=C
+
+[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE (build with cargo build --release or set PUSHGATE)" >&2; exit 2; }
+for t in hyperfine gpg gpgconf; do command -v $t >/dev/null || { echo "$t is required" >&2; exit 2; }; done
+
+W=$BENCH_WORK/verify
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W"
+log() { echo "[verify] $*" >&2; }
+
+export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
+mkdir -p "$HOME"
+# gpg-agent's socket path must be short: keep GNUPGHOME under /tmp, and stop the agent we start.
+GNUPGHOME=$(mktemp -d /tmp/pushgate-bench-gpg.XXXXXX)
+export GNUPGHOME
+trap 'gpgconf --kill gpg-agent 2>/dev/null || true; rm -rf "$GNUPGHOME"' EXIT
+
+log "key: ed25519, no passphrase, GNUPGHOME=$GNUPGHOME"
+gpg --batch --quiet --passphrase '' --quick-gen-key 'Bench Signer <bench@example.org>' ed25519 sign never 2>/dev/null
+fpr=$(gpg --with-colons --list-keys bench@example.org | awk -F: '/^fpr/ { print $10; exit }')
+gpg --armor --export "$fpr" > key.asc
+
+git config --global user.name "Bench Signer"
+git config --global user.email bench@example.org
+git config --global user.signingkey "$fpr"
+git config --global gpg.format openpgp
+
+log "history: $N commits (trees from gen-history.awk), each re-made and signed with git commit-tree -S"
+git init -q --bare repo.git
+awk -v MAIN="$((N - 1))" -v BRANCHES=0 -v TAGS=0 -v FILES=50 -f "$ROOT/bench/gen-history.awk" \
+    | git --git-dir=repo.git fast-import --quiet
+start=$(date +%s)
+p=
+while IFS=$'\t' read -r tree subject; do
+    p=$(git --git-dir=repo.git commit-tree -S ${p:+-p "$p"} -m "$subject" "$tree")
+done < <(git --git-dir=repo.git log --reverse --format='%T%x09%s' refs/heads/development)
+git --git-dir=repo.git update-ref refs/heads/signed "$p"
+git --git-dir=repo.git symbolic-ref HEAD refs/heads/signed
+git --git-dir=repo.git update-ref -d refs/heads/development
+git --git-dir=repo.git gc --quiet --prune=now
+log "signed $N commits in $(( $(date +%s) - start )) s"
+
+cat > policy.toml <<'EOF'
+[signatures]
+require = "all"
+openpgp-certs = ["key.asc"]
+EOF
+git --git-dir=repo.git rev-list HEAD > revs.txt
+[ "$(wc -l < revs.txt)" -eq "$N" ]
+head -1 revs.txt > rev1.txt
+
+# Sanity: both tools accept every commit, and pushgate really reports N valid signatures.
+(cd repo.git && xargs git verify-commit < ../revs.txt 2>/dev/null) || { echo "git verify-commit rejects the commits" >&2; exit 1; }
+valid=$(cd repo.git && "$PUSHGATE" --policy "$W/policy.toml" --format json verify --stdin < ../revs.txt | grep -o '"status": *"valid"' | wc -l)
+[ "$valid" -eq "$N" ] || { echo "pushgate verify: $valid of $N valid" >&2; exit 1; }
+
+pg() { echo "cd $W/repo.git && $PUSHGATE --policy $W/policy.toml verify --stdin < $W/$1 > /dev/null"; }
+gv() { echo "cd $W/repo.git && xargs git verify-commit < $W/$1 2> /dev/null"; }
+
+log "hyperfine: $N commits"
+hyperfine --style none --warmup 1 --runs "$RUNS" -n "pushgate verify --stdin, $N commits" "$(pg revs.txt)" \
+    --export-markdown pg-n.md --export-json pg-n.json >&2
+hyperfine --style none --warmup 1 --runs "$GPG_RUNS" -n "git verify-commit (gpg), $N commits" "$(gv revs.txt)" \
+    --export-markdown gv-n.md --export-json gv-n.json >&2
+log "hyperfine: 1 commit"
+hyperfine --style none --warmup 3 --runs "$((RUNS * 3))" \
+    -n "pushgate verify --stdin, 1 commit" "$(pg rev1.txt)" \
+    -n "git verify-commit (gpg), 1 commit" "$(gv rev1.txt)" \
+    --export-markdown one.md --export-json one.json >&2
+
+mean() { grep -o '"mean": *[0-9.e-]*' "$1" | sed -n "${2:-1}p" | sed 's/.*: *//'; }
+pg_n=$(mean pg-n.json); gv_n=$(mean gv-n.json); pg_1=$(mean one.json 1); gv_1=$(mean one.json 2)
+summary=$(awk -v pn="$pg_n" -v gn="$gv_n" -v p1="$pg_1" -v g1="$gv_1" -v n="$N" 'BEGIN {
+    printf "| | pushgate | git verify-commit (gpg) | ratio |\n|:---|---:|---:|---:|\n"
+    printf "| %d commits, total | %.1f ms | %.0f ms | %.1fx |\n", n, pn * 1000, gn * 1000, gn / pn
+    printf "| per commit (total / %d) | %.3f ms | %.2f ms | %.1fx |\n", n, pn * 1000 / n, gn * 1000 / n, gn / pn
+    printf "| per commit, marginal ((T_%d - T_1) / %d) | %.3f ms | %.2f ms | %.1fx |\n", n, n - 1, (pn - p1) * 1000 / (n - 1), (gn - g1) * 1000 / (n - 1), (gn - g1) / (pn - p1)
+    printf "| 1 commit | %.1f ms | %.1f ms | %.1fx |\n", p1 * 1000, g1 * 1000, g1 / p1
+}')
+
+cat <<EOF
+$N commits, each with an ed25519 OpenPGP signature made by gpg; policy \`require = "all"\`,
+\`openpgp-certs = ["key.asc"]\` (\`committer-must-match\` on, the default). Both tools read the same
+list of ids (\`git rev-list HEAD\`) from a file; output discarded.
+
+$summary
+
+Raw hyperfine results:
+
+$(cat pg-n.md)
+$(tail -n +3 gv-n.md)
+$(tail -n +3 one.md)
+EOF

@@ -1,0 +1,135 @@
+//! Secrets and PII in what a push adds (see `push::added`) and in files (`pushgate scan`).
+//! Values are never put in a finding whole: only `report::redact::mask` of them.
+
+pub mod pii;
+
+use rayon::prelude::*;
+
+use crate::policy::Policy;
+use crate::push::added::{Added, AddedText};
+use crate::report::redact::mask;
+use crate::report::{Category, Finding, Severity};
+
+pub const SKIPPED_BLOB: &str = "policy/skipped-blob";
+
+/// Findings in one piece of text. `path` is how findings name the file.
+fn scan_text(policy: &Policy, path: &str, text: &AddedText) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(scanner) = &policy.pii {
+        let matches = scanner.scan_with_header(path.as_bytes(), text.header.as_deref(), &text.text);
+        for m in matches {
+            let value = text.text.get(m.value.clone()).unwrap_or_default();
+            let line = text.file_line(m.line);
+            let mut message = format!("{} added: {}", m.description, mask(m.detector_id, value));
+            if let Some(note) = &m.note {
+                message.push_str(&format!(" ({note})"));
+            }
+            let severity = match m.severity {
+                pii::PiiSeverity::Block => Severity::Block,
+                pii::PiiSeverity::Warn => Severity::Warn,
+            };
+            out.push(
+                Finding::new(m.detector_id, Category::Pii, message).severity(severity).at_path(path, Some(line)).help(
+                    "personal data must not be committed: remove it from the commit (rewrite it: git commit --amend, \
+                         or git rebase -i), use synthetic data in fixtures;\nnot personal data? allow the path under \
+                         [pii.allow-paths] in the policy",
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// Scan everything a push adds. Texts are scanned in parallel.
+pub fn check(added: &Added, policy: &Policy) -> (Vec<Finding>, Vec<String>) {
+    let mut findings: Vec<Finding> = added
+        .texts
+        .par_iter()
+        .flat_map_iter(|t| {
+            let path = t.path.clone().unwrap_or_else(|| "(commit message)".to_string());
+            let mut f = scan_text(policy, &path, t);
+            for x in &mut f {
+                x.commit = Some(t.commit);
+                if t.path.is_none() {
+                    x.path = None;
+                }
+            }
+            f
+        })
+        .collect();
+    let mut notes = Vec::new();
+    for (commit, path, reason) in &added.skipped {
+        let short = commit.to_hex_with_len(7);
+        if policy.skipped_blobs_block {
+            findings.push(
+                Finding::new(SKIPPED_BLOB, Category::Policy, format!("{path} was not scanned ({reason})"))
+                    .in_commit(*commit)
+                    .at_path(path.clone(), None)
+                    .help("the policy refuses blobs it cannot scan ([limits] skipped-blobs-block = true)"),
+            );
+        } else {
+            notes.push(format!("not scanned: {path} in {short} ({reason})"));
+        }
+    }
+    (findings, notes)
+}
+
+/// `pushgate scan <path>...`: whole files, paths shown as given.
+pub fn scan_paths(
+    paths: &[std::path::PathBuf],
+    policy: &Policy,
+) -> Result<(Vec<Finding>, Vec<String>), std::io::Error> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_files(p, &mut files)?;
+    }
+    let results: Vec<(Vec<Finding>, Option<String>)> = files
+        .par_iter()
+        .map(|path| {
+            let shown = path.display().to_string();
+            let data = match std::fs::read(path) {
+                Ok(d) => d,
+                Err(e) => return (Vec::new(), Some(format!("not scanned: {shown} ({e})"))),
+            };
+            if data.len() as u64 > policy.max_blob_bytes {
+                return (Vec::new(), Some(format!("not scanned: {shown} ({} bytes, over the limit)", data.len())));
+            }
+            if data[..data.len().min(8000)].contains(&0) {
+                return (Vec::new(), None);
+            }
+            let lines = (1..=u32::try_from(data.split(|b| *b == b'\n').count()).unwrap_or(u32::MAX)).collect();
+            let text = AddedText {
+                commit: gix::ObjectId::null(gix::hash::Kind::Sha1),
+                path: Some(shown.clone()),
+                text: data,
+                lines,
+                header: None,
+            };
+            (scan_text(policy, &shown, &text), None)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    for (f, n) in results {
+        findings.extend(f);
+        notes.extend(n);
+    }
+    Ok((findings, notes))
+}
+
+fn collect_files(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), std::io::Error> {
+    let meta = std::fs::symlink_metadata(p)?;
+    if meta.is_file() {
+        out.push(p.to_path_buf());
+    } else if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(p)?.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for e in entries {
+            if e.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            collect_files(&e, out)?;
+        }
+    }
+    Ok(())
+}

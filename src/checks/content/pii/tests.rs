@@ -1,0 +1,153 @@
+//! Scanner-level tests: dump escalation, config effects, no panics on arbitrary bytes, and the
+//! labelled corpus under `tests/fixtures/pii/corpus/` (recall and false positives).
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+#[test]
+fn scanner_is_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<PiiScanner>();
+}
+
+#[test]
+fn detectors_listed() {
+    let d = PiiScanner::builtin().detectors();
+    assert_eq!(d.len(), 10);
+    let ids: HashSet<_> = d.iter().map(|x| x.id).collect();
+    assert_eq!(ids.len(), 10);
+    for x in &d {
+        assert!(x.id.starts_with("pii/") && x.id == format!("pii/{}", x.config_key));
+    }
+    let ssn = d.iter().find(|x| x.id == "pii/us-ssn").unwrap();
+    assert_eq!(ssn.default_severity, PiiSeverity::Warn);
+}
+
+fn emails(n: usize) -> String {
+    (0..n).map(|i| format!("user{i},cliente{i}.x@corp-mail.com.br\n")).collect()
+}
+
+#[test]
+fn dump_threshold_escalates_warn_to_block() {
+    let s = PiiScanner::builtin();
+    let few = s.scan(b"export.csv", emails(3).as_bytes());
+    assert_eq!(few.len(), 3);
+    assert!(few.iter().all(|m| m.severity == PiiSeverity::Warn && m.note.is_none()));
+    let many = s.scan(b"export.csv", emails(12).as_bytes());
+    assert_eq!(many.len(), 12);
+    assert!(many.iter().all(|m| m.severity == PiiSeverity::Block));
+    let note = many[0].note.as_deref().unwrap();
+    assert!(note.contains("one of 12 distinct"), "{note}");
+    assert!(!note.contains("corp-mail"), "notes must not carry values: {note}");
+    // Repeating one value is not a dump.
+    let same = "x,cliente.x@corp-mail.com.br\n".repeat(20);
+    assert!(s.scan(b"a.csv", same.as_bytes()).iter().all(|m| m.severity == PiiSeverity::Warn));
+    // Threshold from config.
+    let cfg = PiiConfig::from_toml("dump-threshold = 3").unwrap();
+    let s3 = PiiScanner::from_config(&cfg).unwrap();
+    assert!(s3.scan(b"export.csv", emails(3).as_bytes()).iter().all(|m| m.severity == PiiSeverity::Block));
+}
+
+#[test]
+fn config_levels_and_allow_paths() {
+    let text = b"contact: cliente.x@corp-mail.com.br\n";
+    let cfg = PiiConfig::from_toml("email = \"block\"").unwrap();
+    let m = PiiScanner::from_config(&cfg).unwrap().scan(b"a.txt", text);
+    assert_eq!(m[0].severity, PiiSeverity::Block);
+    let cfg = PiiConfig::from_toml("email = \"off\"").unwrap();
+    assert!(PiiScanner::from_config(&cfg).unwrap().scan(b"a.txt", text).is_empty());
+    let cfg = PiiConfig::from_toml("[allow-paths]\nemail = [\"tests/fixtures/**\", \"*.eml\"]").unwrap();
+    let s = PiiScanner::from_config(&cfg).unwrap();
+    assert!(s.scan(b"tests/fixtures/users.json", text).is_empty());
+    assert!(s.scan(b"deep/dir/mail.eml", text).is_empty());
+    assert_eq!(s.scan(b"src/users.json", text).len(), 1);
+    let cfg = PiiConfig::from_toml("allow-paths-all = [\"fixtures/*\"]").unwrap();
+    let s = PiiScanner::from_config(&cfg).unwrap();
+    assert!(s.scan(b"fixtures/a.txt", text).is_empty());
+    assert_eq!(s.scan(b"fixtures/sub/a.txt", text).len(), 1);
+    let cfg = PiiConfig::from_toml("enabled = false").unwrap();
+    assert!(PiiScanner::from_config(&cfg).unwrap().scan(b"a.txt", text).is_empty());
+}
+
+#[test]
+fn lines_and_ranges() {
+    let text = "a\nb\ncontact cliente.x@corp-mail.com.br ok\n";
+    let m = PiiScanner::builtin().scan(b"a.txt", text.as_bytes());
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].line, 3);
+    assert_eq!(&text[m[0].value.clone()], "cliente.x@corp-mail.com.br");
+}
+
+#[test]
+fn hard_negatives() {
+    let s = PiiScanner::builtin();
+    for t in [
+        "ts = 1700000000",
+        "created_at: 1700000000123",
+        "id: 550e8400-e29b-41d4-a716-446655440000",
+        "commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "sha256:9434765919a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7a8b",
+        "order_id=4010232137",
+        "version = \"1.2.3\"",
+        "\"version\": \"10.14.3-beta.2\"",
+        "IP 192.168.100.200",
+        "Invoice INV-2024-000123456",
+        "time 2024-01-15T10:30:00.123456789Z",
+        "float 3.14159265358979323846",
+        "snowflake 1183413283294085120",
+    ] {
+        let got = s.scan(b"a.txt", t.as_bytes());
+        assert!(got.is_empty(), "{t}: {got:?}");
+    }
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn never_panics_on_bytes(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let s = PiiScanner::builtin();
+            for m in s.scan(b"x.csv", &data) {
+                prop_assert!(m.value.end <= data.len() && m.value.start < m.value.end);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_pii_shaped_text(data in "[0-9A-Z .,:;/()+@|\\-\n\"=a-z]{0,600}") {
+            let s = PiiScanner::builtin();
+            let _ = s.scan(b"x.sql", data.as_bytes());
+            let _ = s.scan_with_header(b"x.csv", Some(b"a,cpf,nhs"), data.as_bytes());
+            let _ = s.scan(b"x.md", format!("INSERT INTO t (a, cpf) VALUES ({data}").as_bytes());
+        }
+    }
+}
+
+mod corpus;
+
+/// Big and pathological buffers finish quickly (no quadratic context lookups).
+#[test]
+fn large_buffers_are_linear() {
+    let s = PiiScanner::builtin();
+    let mut md = String::from("| name | nhs number |\n|---|---|\n");
+    for i in 0..20_000 {
+        md.push_str(&format!("| p{i} | {} |\n", 4_000_000_000u64 + i * 7));
+    }
+    let digits = "1234567890 ".repeat(50_000);
+    let yaml: String = std::iter::once("items:\n".to_string())
+        .chain((0..20_000).map(|i| format!("  - {}\n", 4_000_000_000u64 + i * 13)))
+        .collect();
+    let sql = format!(
+        "INSERT INTO t (id, cpf) VALUES {};",
+        (0..20_000).map(|i| format!("({i}, '{}')", 10_000_000_000u64 + i * 17)).collect::<Vec<_>>().join(",")
+    );
+    for (name, text) in [("a.md", md), ("a.txt", digits), ("a.yaml", yaml), ("a.sql", sql)] {
+        let t = std::time::Instant::now();
+        let _ = s.scan(name.as_bytes(), text.as_bytes());
+        println!("{name}: {} bytes in {:?}", text.len(), t.elapsed());
+        // Debug builds are ~10x slower than release; this bound only catches blow-ups.
+        assert!(t.elapsed().as_secs() < 20, "{name}: {:?}", t.elapsed());
+    }
+}

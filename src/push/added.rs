@@ -1,0 +1,244 @@
+//! What a push adds, as text to scan: for each new commit, the lines it adds relative to its
+//! parent (a merge: only lines found in none of its parents), its message, and the paths it adds
+//! or changes. A (old blob, new blob) pair is diffed and read once however many commits carry it.
+//! Binary and over-size blobs are not scanned; they are listed as skipped.
+
+use std::collections::{HashMap, HashSet};
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use super::walk::{NewCommit, WalkError};
+
+/// Bytes of a blob inspected for a NUL to decide it is binary (git's own heuristic).
+const BINARY_SNIFF: usize = 8000;
+
+/// One piece of added text to scan.
+#[derive(Debug, Clone)]
+pub struct AddedText {
+    pub commit: ObjectId,
+    /// Repository-relative path; `None` for a commit message.
+    pub path: Option<String>,
+    /// The added lines joined by `\n`.
+    pub text: Vec<u8>,
+    /// For each line of `text`, its line number in the new file.
+    pub lines: Vec<u32>,
+    /// The new file's first line when it is not among the added lines (a CSV header).
+    pub header: Option<Vec<u8>>,
+}
+
+impl AddedText {
+    /// The line number in the file of a 1-based line of `text`.
+    pub fn file_line(&self, text_line: u32) -> u32 {
+        self.lines.get(text_line.saturating_sub(1) as usize).copied().unwrap_or(text_line)
+    }
+}
+
+/// A path a new commit adds or changes (for file-name rules).
+#[derive(Debug, Clone)]
+pub struct ChangedPath {
+    pub commit: ObjectId,
+    pub path: String,
+    pub blob: ObjectId,
+}
+
+/// Everything a push adds.
+#[derive(Debug, Default)]
+pub struct Added {
+    pub texts: Vec<AddedText>,
+    pub paths: Vec<ChangedPath>,
+    /// `(commit, path, reason)` of blobs that were not scanned.
+    pub skipped: Vec<(ObjectId, String, String)>,
+}
+
+fn err(id: ObjectId, e: impl std::fmt::Display) -> WalkError {
+    WalkError::Object { id, message: e.to_string() }
+}
+
+/// Blob changes of `tree` relative to `parent_tree`: path → (old blob, new blob).
+fn changes(
+    repo: &gix::Repository,
+    parent_tree: Option<ObjectId>,
+    tree: ObjectId,
+) -> Result<HashMap<String, (Option<ObjectId>, ObjectId)>, WalkError> {
+    let hash = repo.object_hash();
+    let new = repo.find_object(tree).map_err(|e| err(tree, e))?;
+    let old_data = match parent_tree {
+        Some(t) => repo.find_object(t).map_err(|e| err(t, e))?.data.clone(),
+        None => Vec::new(),
+    };
+    let mut rec = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&old_data, hash),
+        gix::objs::TreeRefIter::from_bytes(&new.data, hash),
+        gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut rec,
+    )
+    .map_err(|e| err(tree, e))?;
+    let mut out = HashMap::new();
+    for change in rec.records {
+        use gix::diff::tree::recorder::Change;
+        match change {
+            Change::Addition { entry_mode, oid, path, .. } if entry_mode.is_blob() => {
+                out.insert(path.to_str_lossy().into_owned(), (None, oid));
+            }
+            Change::Modification { previous_oid, entry_mode, oid, path, previous_entry_mode, .. }
+                if entry_mode.is_blob() =>
+            {
+                let old = previous_entry_mode.is_blob().then_some(previous_oid);
+                out.insert(path.to_str_lossy().into_owned(), (old, oid));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(BINARY_SNIFF)].contains(&0)
+}
+
+/// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped.
+pub fn collect(repo: &gix::Repository, commits: &[NewCommit], max_blob: u64) -> Result<Added, WalkError> {
+    let mut added = Added::default();
+    let mut seen: HashSet<(Option<ObjectId>, ObjectId)> = HashSet::new();
+    for c in commits {
+        let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;
+        let commit = obj.into_commit();
+        let decoded = commit.decode().map_err(|e| err(c.id, e))?;
+        let tree = decoded.tree();
+        let message = decoded.message.to_vec();
+        added.texts.push(AddedText {
+            commit: c.id,
+            path: None,
+            lines: (1..=message.lines().count() as u32).collect(),
+            text: message,
+            header: None,
+        });
+        let mut parent_trees = Vec::new();
+        for p in &c.parents {
+            let pc = repo.find_object(*p).map_err(|e| err(*p, e))?.into_commit();
+            parent_trees.push(pc.tree_id().map_err(|e| err(*p, e))?.detach());
+        }
+        let per_parent: Vec<HashMap<String, (Option<ObjectId>, ObjectId)>> = if parent_trees.is_empty() {
+            vec![changes(repo, None, tree)?]
+        } else {
+            parent_trees.iter().map(|t| changes(repo, Some(*t), tree)).collect::<Result<_, _>>()?
+        };
+        let Some((first, rest)) = per_parent.split_first() else { continue };
+        let mut paths: Vec<&String> = first.keys().collect();
+        paths.sort();
+        for path in paths {
+            // A merge adds a path's content only where it differs from every parent.
+            if rest.iter().any(|m| !m.contains_key(path)) {
+                continue;
+            }
+            let (old, new) = first[path];
+            added.paths.push(ChangedPath { commit: c.id, path: path.clone(), blob: new });
+            let olds: Vec<Option<ObjectId>> = std::iter::once(old).chain(rest.iter().map(|m| m[path].0)).collect();
+            if !seen.insert((old, new)) && rest.is_empty() {
+                continue;
+            }
+            let blob = repo.find_object(new).map_err(|e| err(new, e))?;
+            if blob.data.len() as u64 > max_blob {
+                added.skipped.push((
+                    c.id,
+                    path.clone(),
+                    format!("{} bytes, over the {max_blob}-byte limit", blob.data.len()),
+                ));
+                continue;
+            }
+            if is_binary(&blob.data) {
+                added.skipped.push((c.id, path.clone(), "binary".into()));
+                continue;
+            }
+            let mut old_blobs = Vec::new();
+            for o in olds.iter().flatten() {
+                let data = repo.find_object(*o).map_err(|e| err(*o, e))?.data.clone();
+                if data.len() as u64 <= max_blob && !is_binary(&data) {
+                    old_blobs.push(data);
+                }
+            }
+            added.texts.push(added_lines(c.id, path, &blob.data, &old_blobs));
+        }
+    }
+    Ok(added)
+}
+
+/// The lines of `new` that are added: for one old version by a line diff, for several (a merge)
+/// the lines found in none of them.
+fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> AddedText {
+    let mut text = Vec::new();
+    let mut lines = Vec::new();
+    let mut push = |n: u32, line: &[u8]| {
+        if !lines.is_empty() {
+            text.push(b'\n');
+        }
+        text.extend_from_slice(line.strip_suffix(b"\n").unwrap_or(line));
+        lines.push(n);
+    };
+    match olds {
+        [] => {
+            for (i, l) in new.lines_with_terminator().enumerate() {
+                push(i as u32 + 1, l);
+            }
+        }
+        [old] => {
+            let input = imara_diff::InternedInput::new(&old[..], new);
+            let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Histogram, &input);
+            for h in diff.hunks() {
+                for i in h.after.clone() {
+                    let token = input.after[i as usize];
+                    push(i + 1, input.interner[token]);
+                }
+            }
+        }
+        many => {
+            let known: HashSet<&[u8]> = many.iter().flat_map(|o| o.lines_with_terminator()).collect();
+            for (i, l) in new.lines_with_terminator().enumerate() {
+                if !known.contains(l) {
+                    push(i as u32 + 1, l);
+                }
+            }
+        }
+    }
+    let header = match lines.first() {
+        Some(1) | None => None,
+        Some(_) => new.lines().next().map(<[u8]>::to_vec),
+    };
+    AddedText { commit, path: Some(path.to_string()), text, lines, header }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid() -> ObjectId {
+        ObjectId::null(gix::hash::Kind::Sha1)
+    }
+
+    #[test]
+    fn only_added_lines_with_their_numbers() {
+        let a = added_lines(oid(), "f", b"one\ntwo\nthree\nfour\n", &[b"one\nthree\n".to_vec()]);
+        assert_eq!(a.text, b"two\nfour");
+        assert_eq!(a.lines, vec![2, 4]);
+        assert_eq!(a.header.as_deref(), Some(&b"one"[..]));
+        assert_eq!(a.file_line(2), 4);
+    }
+
+    #[test]
+    fn a_new_file_is_all_added_and_a_merge_reports_lines_in_no_parent() {
+        let a = added_lines(oid(), "f", b"x\ny", &[]);
+        assert_eq!((a.text.as_slice(), a.lines.as_slice()), (&b"x\ny"[..], &[1, 2][..]));
+        let m = added_lines(oid(), "f", b"a\nb\nresolution\n", &[b"a\n".to_vec(), b"b\n".to_vec()]);
+        assert_eq!(m.text, b"resolution");
+        assert_eq!(m.lines, vec![3]);
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(is_binary(b"PK\x03\x04\0\0"));
+        assert!(!is_binary(b"plain text"));
+    }
+}
