@@ -65,10 +65,20 @@ EOF
 
 # Three hook directories; the push picks one with `git -c core.hooksPath=... receive-pack`, so all
 # three variants push into the very same server repository.
-mkdir -p hooks-none hooks-cat hooks-pushgate
+mkdir -p hooks-none hooks-cat hooks-pushgate hooks-timed
 printf '#!/bin/sh\ncat >/dev/null\n' > hooks-cat/pre-receive
 printf '#!/bin/sh\nexec "%s" --policy "%s" pre-receive\n' "$PUSHGATE" "$W/policy.toml" > hooks-pushgate/pre-receive
-chmod +x hooks-cat/pre-receive hooks-pushgate/pre-receive
+# The same hook timed from inside the push (bash's $EPOCHREALTIME, no extra process): what the
+# hook costs under receive-pack, with the pushed objects in the quarantine directory.
+cat > hooks-timed/pre-receive <<EOF
+#!/usr/bin/env bash
+s=\$EPOCHREALTIME
+"$PUSHGATE" --policy "$W/policy.toml" pre-receive
+rc=\$?
+echo "\$s \$EPOCHREALTIME" >> "$W/hook-times.txt"
+exit \$rc
+EOF
+chmod +x hooks-cat/pre-receive hooks-pushgate/pre-receive hooks-timed/pre-receive
 
 # prepare.sh: a fresh commit on the client (one ~4 KB file gets one more line) on top of
 # development, and the server's topic branch deleted, so every measured push creates
@@ -78,7 +88,7 @@ cat > prepare.sh <<EOF
 set -euo pipefail
 cd "$W/client"
 n=\$(date +%s%N)
-file=\$(git ls-tree -r --name-only origin/development | head -1)
+file=\$(git ls-tree -r --name-only origin/development | sed -n 1p)
 blob=\$( { git cat-file -p "origin/development:\$file"; echo "    # bench \$n"; } | git hash-object -w --stdin)
 export GIT_INDEX_FILE="$W/bench.index"
 git read-tree origin/development
@@ -93,7 +103,7 @@ chmod +x prepare.sh
 push() { echo "git -C $W/client push -q --receive-pack='git -c core.hooksPath=$W/hooks-$1 receive-pack' $W/server.git refs/heads/bench:refs/heads/topic/bench"; }
 
 # Sanity: each variant is accepted, and the pushgate hook really runs and rejects a bad push.
-for h in none cat pushgate; do ./prepare.sh; eval "$(push $h)"; done
+for h in none cat pushgate timed; do ./prepare.sh; eval "$(push $h)"; done
 ./prepare.sh
 if git -C client push -q --receive-pack="git -c core.hooksPath=$W/hooks-pushgate receive-pack" \
     "$W/server.git" "+refs/heads/bench:refs/heads/live" 2>/dev/null; then
@@ -101,18 +111,25 @@ if git -C client push -q --receive-pack="git -c core.hooksPath=$W/hooks-pushgate
     exit 1
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "hyperfine: one-commit push (with/without hook)"
+rm -f hook-times.txt
 hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --prepare "$W/prepare.sh" \
     -n "git push, no pre-receive hook" "$(push none)" \
     -n "git push, hook = cat >/dev/null" "$(push cat)" \
     -n "git push, hook = pushgate" "$(push pushgate)" \
-    --export-markdown push.md --export-json push.json >&2
+    -n "git push, hook = pushgate in a timing shim" "$(push timed)" \
+    --export-json push.json >&2
+# Drop the warm-up runs; mean, median and min of the hook's own wall time inside the pushes.
+inhook=$(tail -n "$RUNS" hook-times.txt | awk '{ print ($2 - $1) * 1000 }' | sort -n | awk '
+    { t[NR] = $1; sum += $1 }
+    END { printf "mean %.1f ms, median %.1f ms, min %.1f ms, max %.1f ms (%d pushes)", sum / NR, t[int((NR + 1) / 2)], t[1], t[NR], NR }')
 
 # The hook on its own: a commit that exists in the repository but no ref reaches (what the
 # quarantine looks like to the hook, without the quarantine), pushed to a new topic branch.
 make_commit() { # git-dir base -> new commit id (one file gets one more line)
     local gd=$1 base=$2 file blob tree
-    file=$(git --git-dir="$gd" ls-tree -r --name-only "$base" | head -1)
+    file=$(git --git-dir="$gd" ls-tree -r --name-only "$base" | sed -n 1p)
     blob=$( { git --git-dir="$gd" cat-file -p "$base:$file"; echo "    # direct"; } | git --git-dir="$gd" hash-object -w --stdin)
     GIT_INDEX_FILE=$W/direct.index git --git-dir="$gd" read-tree "$base"
     GIT_INDEX_FILE=$W/direct.index git --git-dir="$gd" update-index --cacheinfo "100644,$blob,$file"
@@ -125,8 +142,21 @@ new2=$(make_commit server-nograph.git "$dev")
 zero=0000000000000000000000000000000000000000
 printf '%s %s refs/heads/topic/direct\n' "$zero" "$new" > in-create.txt
 printf '%s %s refs/heads/staging\n' "$staging" "$dev" > in-promote.txt
-hook() { echo "cd $W/$1 && GIT_DIR=. $PUSHGATE --policy $W/policy.toml pre-receive < $W/$2"; }
-for c in "$(hook server.git in-create.txt)" "$(hook server.git in-promote.txt)" "$(hook server-nograph.git in-create.txt)"; do
+# A real quarantine, captured from a push that a capturing hook then refuses (so nothing moves):
+# the hook alone again, but seeing the objects the way it does under receive-pack.
+mkdir -p hooks-capture
+cat > hooks-capture/pre-receive <<EOF
+#!/bin/sh
+rm -rf "$W/quarantine" && cp -a "\$GIT_QUARANTINE_PATH" "$W/quarantine" && cat > "$W/in-quarantine.txt"
+exit 1
+EOF
+chmod +x hooks-capture/pre-receive
+./prepare.sh
+if eval "$(push capture)" 2>/dev/null; then echo "the capturing hook did not run" >&2; exit 1; fi
+[ -s in-quarantine.txt ]
+QENV="GIT_OBJECT_DIRECTORY=$W/quarantine GIT_QUARANTINE_PATH=$W/quarantine GIT_ALTERNATE_OBJECT_DIRECTORIES=$W/server.git/objects"
+hook() { local in=$2; [ "${in#/}" = "$in" ] && in=$W/$in; echo "cd $W/$1 && ${3:-} GIT_DIR=. $PUSHGATE --policy $W/policy.toml pre-receive < $in 2> /dev/null"; }
+for c in "$(hook server.git in-create.txt)" "$(hook server.git in-quarantine.txt "$QENV")" "$(hook server.git in-promote.txt)" "$(hook server-nograph.git in-create.txt)"; do
     sh -c "$c" >/dev/null 2>&1 || { echo "pushgate rejected a push it should accept: $c" >&2; exit 1; }
 done
 
@@ -134,28 +164,36 @@ log "hyperfine: the hook alone"
 hyperfine --style none --warmup "$WARMUP" --runs "$((RUNS * 2))" -N \
     -n "pushgate --version (process start)" "$PUSHGATE --version" \
     -n "pushgate policy check (parse + validate policy)" "$PUSHGATE policy check $W/policy.toml" \
-    --export-markdown startup.md --export-json startup.json >&2
+    --export-json startup.json >&2
 hyperfine --style none --warmup "$WARMUP" --runs "$((RUNS * 2))" \
+    -n "pushgate pre-receive: empty input (open repository, load policy)" "$(hook server.git /dev/null)" \
     -n "pushgate pre-receive: new topic branch, 1 new commit" "$(hook server.git in-create.txt)" \
     -n "pushgate pre-receive: same, repository without commit-graph" "$(hook server-nograph.git in-create.txt)" \
+    -n "pushgate pre-receive: same, inside a real quarantine (captured from a push)" "$(hook server.git in-quarantine.txt "$QENV")" \
     -n "pushgate pre-receive: promote staging to development (10 commits, none new)" "$(hook server.git in-promote.txt)" \
     -n "peer: git rev-list <new> --not --all (git's own new-commit walk)" "cd $W/server.git && git rev-list $new --not --all" \
-    --export-markdown hook.md --export-json hook.json >&2
+    --export-json hook.json >&2
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+T="awk -f $ROOT/bench/hf-table.awk"
 cat <<EOF
 Repository: $commits commits, $refs refs (gc'd: one pack, packed refs, commit-graph), \`development\` = \`${dev:0:12}\`.
 Policy: \`[branches.live] promote-from = "staging"\`, \`[branches.staging] promote-from = "development"\`.
-hyperfine ${RUNS} runs (push) / $((RUNS * 2)) runs (hook alone), ${WARMUP} warm-up runs.
+hyperfine: ${RUNS} runs per push variant, $((RUNS * 2)) per hook-alone command, ${WARMUP} warm-up runs.
+Load average (1/5/15 min) before: $load_before; after: $load_after.
 
-**One-commit push to a new topic branch** (local transport, \`git push\` → \`git receive-pack\`):
+**One-commit push to a new topic branch** (local transport, \`git push\` → \`git receive-pack\`, a fresh
+commit each run changing one ~4 KB file):
 
-$(cat push.md)
+$($T push.json)
+
+The hook's own wall time inside those pushes (timing shim, quarantine active): $inhook.
 
 **The hook on its own** (stdin from a file, \`GIT_DIR=.\`, no quarantine):
 
-$(cat hook.md)
+$($T hook.json)
 
-**Start-up:**
+**Start-up** (no shell):
 
-$(cat startup.md)
+$($T startup.json)
 EOF

@@ -76,37 +76,46 @@ valid=$(cd repo.git && "$PUSHGATE" --policy "$W/policy.toml" --format json verif
 pg() { echo "cd $W/repo.git && $PUSHGATE --policy $W/policy.toml verify --stdin < $W/$1 > /dev/null"; }
 gv() { echo "cd $W/repo.git && xargs git verify-commit < $W/$1 2> /dev/null"; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "hyperfine: $N commits"
 hyperfine --style none --warmup 1 --runs "$RUNS" -n "pushgate verify --stdin, $N commits" "$(pg revs.txt)" \
-    --export-markdown pg-n.md --export-json pg-n.json >&2
+    --export-json pg-n.json >&2
 hyperfine --style none --warmup 1 --runs "$GPG_RUNS" -n "git verify-commit (gpg), $N commits" "$(gv revs.txt)" \
-    --export-markdown gv-n.md --export-json gv-n.json >&2
+    --export-json gv-n.json >&2
 log "hyperfine: 1 commit"
 hyperfine --style none --warmup 3 --runs "$((RUNS * 3))" \
     -n "pushgate verify --stdin, 1 commit" "$(pg rev1.txt)" \
     -n "git verify-commit (gpg), 1 commit" "$(gv rev1.txt)" \
-    --export-markdown one.md --export-json one.json >&2
+    --export-json one.json >&2
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-mean() { grep -o '"mean": *[0-9.e-]*' "$1" | sed -n "${2:-1}p" | sed 's/.*: *//'; }
-pg_n=$(mean pg-n.json); gv_n=$(mean gv-n.json); pg_1=$(mean one.json 1); gv_1=$(mean one.json 2)
-summary=$(awk -v pn="$pg_n" -v gn="$gv_n" -v p1="$pg_1" -v g1="$gv_1" -v n="$N" 'BEGIN {
-    printf "| | pushgate | git verify-commit (gpg) | ratio |\n|:---|---:|---:|---:|\n"
-    printf "| %d commits, total | %.1f ms | %.0f ms | %.1fx |\n", n, pn * 1000, gn * 1000, gn / pn
-    printf "| per commit (total / %d) | %.3f ms | %.2f ms | %.1fx |\n", n, pn * 1000 / n, gn * 1000 / n, gn / pn
-    printf "| per commit, marginal ((T_%d - T_1) / %d) | %.3f ms | %.2f ms | %.1fx |\n", n, n - 1, (pn - p1) * 1000 / (n - 1), (gn - g1) * 1000 / (n - 1), (gn - g1) / (pn - p1)
-    printf "| 1 commit | %.1f ms | %.1f ms | %.1fx |\n", p1 * 1000, g1 * 1000, g1 / p1
-}')
+# key of the idx-th result in a hyperfine JSON file
+stat() { grep -o "\"$2\": *[0-9.e-]*" "$1" | sed -n "${3:-1}p" | sed 's/.*: *//'; }
+row() { # label, key, then "scale" for CPU (user+system)
+    awk -v label="$1" -v n="$N" -v pn="$2" -v gn="$3" -v p1="$4" -v g1="$5" 'BEGIN {
+        printf "| %s, %d commits | %.1f ms | %.0f ms | %.1fx |\n", label, n, pn * 1000, gn * 1000, gn / pn
+        printf "| %s, per commit (total / %d) | %.3f ms | %.2f ms | |\n", label, n, pn * 1000 / n, gn * 1000 / n
+        printf "| %s, per commit, marginal ((T_%d − T_1) / %d) | %.3f ms | %.2f ms | %.1fx |\n", label, n, n - 1, (pn - p1) * 1000 / (n - 1), (gn - g1) * 1000 / (n - 1), (gn - g1) / (pn - p1)
+        printf "| %s, 1 commit | %.1f ms | %.1f ms | %.1fx |\n", label, p1 * 1000, g1 * 1000, g1 / p1
+    }'
+}
+cpu() { awk -v u="$(stat "$1" user "${2:-1}")" -v s="$(stat "$1" system "${2:-1}")" 'BEGIN { print u + s }'; }
+summary=$(
+    printf '| | pushgate | git verify-commit (gpg) | ratio |\n|:---|---:|---:|---:|\n'
+    row "wall, median" "$(stat pg-n.json median)" "$(stat gv-n.json median)" "$(stat one.json median 1)" "$(stat one.json median 2)"
+    row "CPU user+sys" "$(cpu pg-n.json)" "$(cpu gv-n.json)" "$(cpu one.json 1)" "$(cpu one.json 2)"
+)
 
 cat <<EOF
 $N commits, each with an ed25519 OpenPGP signature made by gpg; policy \`require = "all"\`,
 \`openpgp-certs = ["key.asc"]\` (\`committer-must-match\` on, the default). Both tools read the same
-list of ids (\`git rev-list HEAD\`) from a file; output discarded.
+list of ids (\`git rev-list HEAD\`) from a file; output discarded. hyperfine runs: pushgate ${RUNS}
+over $N commits, git verify-commit ${GPG_RUNS} over $N commits, $((RUNS * 3)) each over 1 commit.
+Load average (1/5/15 min) before: $load_before; after: $load_after.
 
 $summary
 
 Raw hyperfine results:
 
-$(cat pg-n.md)
-$(tail -n +3 gv-n.md)
-$(tail -n +3 one.md)
+$(awk -f "$ROOT/bench/hf-table.awk" pg-n.json gv-n.json one.json)
 EOF

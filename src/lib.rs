@@ -4,6 +4,7 @@
 //! [`checks`] (each returns findings) → one [`report::Report`] → a renderer and an exit code
 //! (`main.rs`). `push/` describes, `checks/` judges, `report/` presents.
 
+pub mod budget;
 pub mod checks;
 pub mod cli;
 pub mod policy;
@@ -71,43 +72,146 @@ fn judge(push: &Push, policy: &Policy) -> Result<Report, Error> {
     Ok(checks::run_all(push, policy)?)
 }
 
-/// `pushgate pre-receive`: ref updates on stdin, quarantined objects.
-pub fn pre_receive(policy_path: Option<&Path>) -> Result<Outcome, Error> {
+/// Where progress lines go (stderr in the binary, so git shows them live as `remote:` lines).
+pub type ProgressSink<'a> = &'a dyn Fn(&str);
+
+/// Run `work` (open the repository, build the push, judge it) on a worker thread within the
+/// policy's time budget. A run that exceeds the budget becomes a `policy/time-budget-exceeded`
+/// finding: blocking unless the policy says `on-timeout = "accept"`, and always said.
+fn judge_within_budget<T: Default + Send + 'static>(
+    policy: &Policy,
+    progress: ProgressSink<'_>,
+    work: impl FnOnce(&Policy) -> Result<(Report, T), Error> + Send + 'static,
+) -> Result<(Report, T), Error> {
+    let worker_policy = policy.clone();
+    match budget::run(policy.time_budget, progress, move || work(&worker_policy)) {
+        Ok(result) => result,
+        Err(timeout) => {
+            let severity = if policy.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
+            let mut r = Report::default();
+            r.findings.push(
+                report::Finding::new(
+                    rules::codes::TIME_BUDGET,
+                    report::Category::Policy,
+                    format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
+                )
+                .severity(severity)
+                .help(if policy.accept_on_timeout {
+                    "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded"
+                } else {
+                    "split the push into smaller pushes, or ask an administrator to raise [limits] time"
+                }),
+            );
+            Ok((r, T::default()))
+        }
+    }
+}
+
+/// Build a push and judge it; also counts its commits for the progress lines.
+fn build_and_judge(push: Result<Push, PushError>, policy: &Policy) -> Result<Report, Error> {
+    let push = push?;
+    budget::PROGRESS.commits_total.store(push.commits.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    judge(&push, policy)
+}
+
+/// After the checks of a server-side push: bypass, then the audit line (fail closed when it
+/// cannot be written).
+fn finish_server(
+    policy: &Policy,
+    repo_path: &str,
+    identity: &Identity,
+    updates: &[push::RefUpdate],
+    mut report: Report,
+) -> Report {
+    let bypass = checks::bypass::apply(&mut report, policy, identity, true);
+    if let Some(log) = &policy.audit_log {
+        let entry =
+            report::audit::Entry { repository: repo_path, identity, updates, report: &report, bypass: bypass.as_ref() };
+        if let Err(e) = report::audit::append(log, &entry) {
+            report.findings.push(
+                report::Finding::new(
+                    rules::codes::AUDIT_FAILED,
+                    report::Category::Policy,
+                    format!("the audit log {} cannot be written: {e}", log.display()),
+                )
+                .help("pushes are refused while the audit log named in the policy cannot be written"),
+            );
+        }
+    }
+    report
+}
+
+fn server_hook(
+    mode: Mode,
+    policy_path: Option<&Path>,
+    progress: ProgressSink<'_>,
+    updates: impl FnOnce(gix::hash::Kind) -> Result<Vec<push::RefUpdate>, Error> + Send + 'static,
+) -> Result<Outcome, Error> {
     let identity = Identity::from_env(|k| std::env::var(k).ok());
-    let repo = Repo::open_for_hook()?;
-    let policy = Policy::locate(policy_path, Some(&git_dir_of(&repo)))?;
+    // git runs server hooks in the git directory with GIT_DIR set (usually to ".").
+    let git_dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let repo_path = std::fs::canonicalize(&git_dir).unwrap_or_else(|_| git_dir.clone()).display().to_string();
+    let policy = Policy::locate(policy_path, Some(&git_dir))?;
+    let worker_identity = identity.clone();
+    let (report, updates) = judge_within_budget(&policy, progress, move |policy| {
+        let repo = Repo::open_for_hook()?;
+        let updates = updates(repo.repo.object_hash())?;
+        let push = Push::server(mode, repo, updates.clone(), worker_identity);
+        Ok((build_and_judge(push, policy)?, updates))
+    })?;
+    let report = finish_server(&policy, &repo_path, &identity, &updates, report);
+    Ok(Outcome { report, identity })
+}
+
+/// `pushgate pre-receive`: ref updates on stdin, quarantined objects.
+pub fn pre_receive(policy_path: Option<&Path>, progress: ProgressSink<'_>) -> Result<Outcome, Error> {
     let input = read_stdin()?;
-    let updates = push::hook_input::parse_pre_receive(&input, repo.repo.object_hash()).map_err(PushError::from)?;
-    let push = Push::server(Mode::PreReceive, repo, updates, identity.clone())?;
-    Ok(Outcome { report: judge(&push, &policy)?, identity })
+    server_hook(Mode::PreReceive, policy_path, progress, move |kind| {
+        Ok(push::hook_input::parse_pre_receive(&input, kind).map_err(PushError::from)?)
+    })
 }
 
 /// `pushgate update <ref> <old> <new>`: one ref, judged on its own.
-pub fn update(policy_path: Option<&Path>, name: &str, old: &str, new: &str) -> Result<Outcome, Error> {
-    let identity = Identity::from_env(|k| std::env::var(k).ok());
-    let repo = Repo::open_for_hook()?;
-    let policy = Policy::locate(policy_path, Some(&git_dir_of(&repo)))?;
-    let u = push::hook_input::parse_update(name, old, new, repo.repo.object_hash()).map_err(PushError::from)?;
-    let push = Push::server(Mode::Update, repo, vec![u], identity.clone())?;
-    Ok(Outcome { report: judge(&push, &policy)?, identity })
+pub fn update(
+    policy_path: Option<&Path>,
+    name: &str,
+    old: &str,
+    new: &str,
+    progress: ProgressSink<'_>,
+) -> Result<Outcome, Error> {
+    let (name, old, new) = (name.to_string(), old.to_string(), new.to_string());
+    server_hook(Mode::Update, policy_path, progress, move |kind| {
+        Ok(vec![push::hook_input::parse_update(&name, &old, &new, kind).map_err(PushError::from)?])
+    })
+}
+
+/// The git directory of the repository around the current directory, for policy lookup.
+fn discover_git_dir() -> Result<PathBuf, Error> {
+    Ok(git_dir_of(&Repo::discover(Path::new("."))?))
 }
 
 /// `pushgate pre-push <remote> <url>`: the developer's side, before anything leaves.
-pub fn pre_push(policy_path: Option<&Path>, remote: &str) -> Result<Outcome, Error> {
-    let repo = Repo::discover(Path::new("."))?;
-    let policy = Policy::locate(policy_path, Some(&git_dir_of(&repo)))?;
+pub fn pre_push(policy_path: Option<&Path>, remote: &str, progress: ProgressSink<'_>) -> Result<Outcome, Error> {
+    let policy = Policy::locate(policy_path, Some(&discover_git_dir()?))?;
     let input = read_stdin()?;
-    let updates = push::hook_input::parse_pre_push(&input, repo.repo.object_hash()).map_err(PushError::from)?;
-    let push = Push::pre_push(repo, remote.to_string(), updates)?;
-    Ok(Outcome { report: judge(&push, &policy)?, identity: Identity::local() })
+    let remote = remote.to_string();
+    let (report, ()) = judge_within_budget(&policy, progress, move |policy| {
+        let repo = Repo::discover(Path::new("."))?;
+        let updates = push::hook_input::parse_pre_push(&input, repo.repo.object_hash()).map_err(PushError::from)?;
+        Ok((build_and_judge(Push::pre_push(repo, remote, updates), policy)?, ()))
+    })?;
+    Ok(Outcome { report, identity: Identity::local() })
 }
 
 /// `pushgate check [<rev>...]`.
-pub fn check(policy_path: Option<&Path>, revs: &[String]) -> Result<Outcome, Error> {
-    let repo = Repo::discover(Path::new("."))?;
-    let policy = Policy::locate(policy_path, Some(&git_dir_of(&repo)))?;
-    let push = Push::check(repo, revs)?;
-    Ok(Outcome { report: judge(&push, &policy)?, identity: Identity::local() })
+pub fn check(policy_path: Option<&Path>, revs: &[String], progress: ProgressSink<'_>) -> Result<Outcome, Error> {
+    let policy = Policy::locate(policy_path, Some(&discover_git_dir()?))?;
+    let revs = revs.to_vec();
+    let (report, ()) = judge_within_budget(&policy, progress, move |policy| {
+        let repo = Repo::discover(Path::new("."))?;
+        Ok((build_and_judge(Push::check(repo, &revs), policy)?, ()))
+    })?;
+    Ok(Outcome { report, identity: Identity::local() })
 }
 
 /// `pushgate verify`: one verdict per object.

@@ -102,11 +102,19 @@ fn rules(cli: &Cli) -> ExitCode {
 
 fn run(cli: &Cli) -> ExitCode {
     let policy = cli.policy.as_deref();
+    let gitlab = is_gitlab_env();
+    let progress = move |line: &str| {
+        if gitlab {
+            err(&format!("GL-HOOK-ERR: {line}\n"));
+        } else {
+            err(&format!("{line}\n"));
+        }
+    };
     let (hook, result) = match &cli.command {
-        Command::PreReceive => (true, pushgate::pre_receive(policy)),
-        Command::Update { reference, old, new } => (true, pushgate::update(policy, reference, old, new)),
-        Command::PrePush { remote, .. } => (true, pushgate::pre_push(policy, remote)),
-        Command::Check { revs } => (false, pushgate::check(policy, revs)),
+        Command::PreReceive => (true, pushgate::pre_receive(policy, &progress)),
+        Command::Update { reference, old, new } => (true, pushgate::update(policy, reference, old, new, &progress)),
+        Command::PrePush { remote, .. } => (true, pushgate::pre_push(policy, remote, &progress)),
+        Command::Check { revs } => (false, pushgate::check(policy, revs, &progress)),
         Command::Scan { paths } => (false, pushgate::scan(policy, paths)),
         Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
         Command::Rules => return rules(cli),

@@ -20,10 +20,21 @@ pub mod codes {
 
     pub const POLICY_ERROR: &str = "policy/error";
     pub const INTERNAL_ERROR: &str = "policy/internal-error";
+    pub const TIME_BUDGET: &str = "policy/time-budget-exceeded";
+    pub const AUDIT_FAILED: &str = "policy/audit-log-failed";
 
     pub const RULES: &[RuleMeta] = &[
         RuleMeta::new(POLICY_ERROR, "the policy could not be loaded; every push is refused until it is fixed"),
         RuleMeta::new(INTERNAL_ERROR, "pushgate could not complete its checks; the push is refused (fail closed)"),
+        RuleMeta::new(
+            TIME_BUDGET,
+            "the checks did not finish within `[limits] time`; refused unless `on-timeout = \"accept\"`",
+        ),
+        RuleMeta::new(AUDIT_FAILED, "the audit log named in the policy cannot be written; the push is refused"),
+        RuleMeta::new(
+            crate::checks::bypass::BYPASS_REFUSED,
+            "a bypass was requested without a reason or by an identity the policy does not list",
+        ),
     ];
 }
 

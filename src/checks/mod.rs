@@ -2,6 +2,7 @@
 //! never print; an `Err` means a check could not finish, which rejects the push (fail closed).
 
 pub mod branches;
+pub mod bypass;
 pub mod content;
 pub mod signatures;
 

@@ -73,6 +73,14 @@ pub struct Signatures {
     pub unsigned_forge_merges: bool,
 }
 
+/// `[bypass]`, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Bypass {
+    pub identities: Vec<String>,
+    pub categories: Vec<crate::report::Category>,
+    pub span: Option<Range<usize>>,
+}
+
 /// One `[branches.<pattern>]` entry.
 #[derive(Debug, Clone)]
 pub struct BranchRule {
@@ -125,6 +133,14 @@ pub struct Policy {
     pub max_blob_bytes: u64,
     /// A skipped blob (binary or over-size) blocks the push.
     pub skipped_blobs_block: bool,
+    /// Time budget for the checks of one push.
+    pub time_budget: Option<std::time::Duration>,
+    /// Accept (and record) a push whose checks exceeded the budget, instead of refusing it.
+    pub accept_on_timeout: bool,
+    /// Who may bypass, and which finding categories a bypass overrides.
+    pub bypass: Bypass,
+    /// Where push decisions are recorded, one JSON line each.
+    pub audit_log: Option<PathBuf>,
     /// Every key `[signatures]` trusts, parsed once.
     pub trust: Arc<TrustStore>,
 }
@@ -162,7 +178,9 @@ impl Policy {
         let branches = raw.branches.into_iter().filter_map(|(k, t)| v.branch(k, t)).collect();
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
         let pii = v.pii(raw.pii);
-        let (max_blob_bytes, skipped_blobs_block) = v.limits(raw.limits);
+        let (max_blob_bytes, skipped_blobs_block, time_budget, accept_on_timeout) = v.limits(raw.limits);
+        let bypass = v.bypass(raw.bypass);
+        let audit_log = raw.audit.map(|a| v.resolve(a.log.get_ref()));
         if !v.diags.is_empty() {
             return Err(PolicyError { diagnostics: v.diags });
         }
@@ -175,6 +193,10 @@ impl Policy {
             pii,
             max_blob_bytes,
             skipped_blobs_block,
+            time_budget,
+            accept_on_timeout,
+            bypass,
+            audit_log,
             trust: Arc::new(trust),
             source,
         })
@@ -323,7 +345,42 @@ impl Validator<'_> {
         }
     }
 
-    fn limits(&mut self, raw: Option<raw::RawLimits>) -> (u64, bool) {
+    fn bypass(&mut self, raw: Option<raw::RawBypass>) -> Bypass {
+        use crate::report::Category;
+        let Some(raw) = raw else { return Bypass::default() };
+        let mut categories = Vec::new();
+        match &raw.categories {
+            None => categories.extend([Category::Secret, Category::Pii]),
+            Some(list) => {
+                for c in list {
+                    match c.get_ref().as_str() {
+                        "secret" => categories.push(Category::Secret),
+                        "pii" => categories.push(Category::Pii),
+                        "signature" => categories.push(Category::Signature),
+                        "branch" => categories.push(Category::Branch),
+                        other => self.err(
+                            c.span(),
+                            format!(
+                                "unknown category `{other}`: expected \"secret\", \"pii\", \"signature\" or \"branch\""
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        let mut identities = Vec::new();
+        for i in &raw.identities {
+            if i.get_ref().trim().is_empty() {
+                self.err(i.span(), "empty identity");
+            } else {
+                identities.push(i.get_ref().clone());
+            }
+        }
+        let span = raw.identities.first().map(Spanned::span);
+        Bypass { identities, categories, span }
+    }
+
+    fn limits(&mut self, raw: Option<raw::RawLimits>) -> (u64, bool, Option<std::time::Duration>, bool) {
         let raw = raw.unwrap_or_default();
         let max = match &raw.max_blob_bytes {
             None => DEFAULT_MAX_BLOB_BYTES,
@@ -333,7 +390,26 @@ impl Validator<'_> {
                 DEFAULT_MAX_BLOB_BYTES
             }
         };
-        (max, raw.skipped_blobs_block)
+        let time = raw.time.as_ref().and_then(|t| match parse_duration(t.get_ref()) {
+            Some(d) if !d.is_zero() => Some(d),
+            _ => {
+                self.err(
+                    t.span(),
+                    format!("`{}` is not a duration: write e.g. \"500ms\", \"60s\" or \"2m\"", t.get_ref()),
+                );
+                None
+            }
+        });
+        let accept = match raw.on_timeout.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("reject") => false,
+            Some("accept") => true,
+            Some(other) => {
+                let span = raw.on_timeout.as_ref().map(Spanned::span).unwrap_or_default();
+                self.err(span, format!("unknown value `{other}` for `on-timeout`: expected \"reject\" or \"accept\""));
+                false
+            }
+        };
+        (max, raw.skipped_blobs_block, time, accept)
     }
 
     fn pattern(&mut self, kind: &str, key: &str, span: &Range<usize>) -> Option<GlobMatcher> {
@@ -444,9 +520,35 @@ impl Validator<'_> {
     }
 }
 
+/// "500ms", "60s", "2m", "1h" → a duration.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let n: u64 = s.get(..digits)?.parse().ok()?;
+    let ms = match s.get(digits..)?.trim() {
+        "ms" => n,
+        "s" => n.checked_mul(1000)?,
+        "m" => n.checked_mul(60_000)?,
+        "h" => n.checked_mul(3_600_000)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60s"), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(parse_duration("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(std::time::Duration::from_secs(120)));
+        assert_eq!(parse_duration("2 m"), Some(std::time::Duration::from_secs(120)));
+        for bad in ["", "s", "10", "10x", "-1s", "99999999999999999999h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 
     fn parse(text: &str) -> Result<Policy, PolicyError> {
         Policy::parse(Source { name: "p.toml".into(), text: text.into() }, Origin::Embedded, None)

@@ -26,6 +26,8 @@ pub struct RawPolicy {
     pub secrets: RawContentSection,
     pub pii: Option<crate::checks::content::pii::PiiConfig>,
     pub limits: Option<RawLimits>,
+    pub bypass: Option<RawBypass>,
+    pub audit: Option<RawAudit>,
 }
 
 /// `[signatures]`.
@@ -85,4 +87,26 @@ pub struct RawLimits {
     /// Whether a skipped (binary or over-size) blob blocks the push.
     #[serde(default)]
     pub skipped_blobs_block: bool,
+    /// Time budget for the checks of one push: "500ms", "60s", "2m".
+    pub time: Option<Spanned<String>>,
+    /// What happens when the budget is exceeded: "reject" (default) or "accept".
+    pub on_timeout: Option<Spanned<String>>,
+}
+
+/// `[bypass]`: who may override findings with `git push -o pushgate.bypass="<reason>"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBypass {
+    #[serde(default)]
+    pub identities: Vec<Spanned<String>>,
+    /// Finding categories a bypass may override; default `["secret", "pii"]`.
+    pub categories: Option<Vec<Spanned<String>>>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAudit {
+    /// File that receives one JSON line per push decision (relative to the policy file).
+    pub log: Spanned<String>,
 }

@@ -4,6 +4,7 @@
 //! Binary and over-size blobs are not scanned; they are listed as skipped.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
@@ -104,6 +105,7 @@ pub fn collect(repo: &gix::Repository, commits: &[NewCommit], max_blob: u64) -> 
     let mut added = Added::default();
     let mut seen: HashSet<(Option<ObjectId>, ObjectId)> = HashSet::new();
     for c in commits {
+        crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
         let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;
         let commit = obj.into_commit();
         let decoded = commit.decode().map_err(|e| err(c.id, e))?;
@@ -141,6 +143,7 @@ pub fn collect(repo: &gix::Repository, commits: &[NewCommit], max_blob: u64) -> 
                 continue;
             }
             let blob = repo.find_object(new).map_err(|e| err(new, e))?;
+            crate::budget::PROGRESS.bytes_read.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
             if blob.data.len() as u64 > max_blob {
                 added.skipped.push((
                     c.id,

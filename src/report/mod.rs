@@ -1,6 +1,7 @@
 //! Findings and the one [`Report`] a run produces. Checks create findings; renderers (human,
 //! json, sarif) only present them; `main.rs` turns the decision into an exit code.
 
+pub mod audit;
 pub mod human;
 pub mod json;
 pub mod redact;
