@@ -134,7 +134,8 @@ make_commit() { # git-dir base -> new commit id (one file gets one more line)
     GIT_INDEX_FILE=$W/direct.index git --git-dir="$gd" read-tree "$base"
     GIT_INDEX_FILE=$W/direct.index git --git-dir="$gd" update-index --cacheinfo "100644,$blob,$file"
     tree=$(GIT_INDEX_FILE=$W/direct.index git --git-dir="$gd" write-tree)
-    git --git-dir="$gd" commit-tree -p "$base" -m direct "$tree"
+    GIT_AUTHOR_DATE="1800000000 +0000" GIT_COMMITTER_DATE="1800000000 +0000" \
+        git --git-dir="$gd" commit-tree -p "$base" -m direct "$tree"
 }
 new=$(make_commit server.git "$dev")
 new2=$(make_commit server-nograph.git "$dev")

@@ -91,7 +91,7 @@ fn policy_check(cli: &Cli, file: Option<&std::path::Path>) -> ExitCode {
 fn rules(cli: &Cli) -> ExitCode {
     let all = pushgate::rules::all();
     if cli.format == Format::Human {
-        let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        let width = all.iter().map(|r| r.id.len()).max().unwrap_or(0).min(40);
         out(&all.iter().map(|r| format!("{:width$}  {}\n", r.id, r.summary)).collect::<String>());
     } else {
         let v: Vec<_> = all.iter().map(|r| serde_json::json!({"id": r.id, "summary": r.summary})).collect();

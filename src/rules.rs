@@ -1,16 +1,18 @@
 //! The registry of rule ids. Ids are stable, lowercase `category/name`, and never reused; a test
 //! checks their form and uniqueness and `pushgate rules` lists them.
 
+use std::borrow::Cow;
+
 /// A rule id with its one-line documentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleMeta {
-    pub id: &'static str,
-    pub summary: &'static str,
+    pub id: Cow<'static, str>,
+    pub summary: Cow<'static, str>,
 }
 
 impl RuleMeta {
     pub const fn new(id: &'static str, summary: &'static str) -> Self {
-        Self { id, summary }
+        Self { id: Cow::Borrowed(id), summary: Cow::Borrowed(summary) }
     }
 }
 
@@ -62,10 +64,11 @@ mod tests {
     #[test]
     fn ids_are_unique_and_well_formed() {
         let all = super::all();
-        let mut ids: Vec<&str> = all.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = all.iter().map(|r| r.id.as_ref()).collect();
         for id in &ids {
             let (cat, name) = id.split_once('/').expect("category/name");
             assert!(["secret", "pii", "signature", "branch", "policy"].contains(&cat), "{id}");
+            assert!(id.len() < 64, "{id}");
             assert!(
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{id}"

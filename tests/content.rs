@@ -64,3 +64,116 @@ fn scan_reports_files_with_paths_as_given() {
     let out = t.pushgate(&t.home(), &["scan", "tree/clean.txt"], b"", &[]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A synthetic classic GitHub token with a valid checksum suffix (from the rule's samples).
+const GHP: &str = "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";
+
+fn pushed_secret(t: &TestRemote, refspec: &str) -> String {
+    let p = t.push(&[refspec]);
+    assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
+    let text = p.remote_lines();
+    assert!(text.contains("error[secret/github-pat]"), "{text}");
+    assert!(!text.contains(GHP) && !text.contains(&GHP[4..]), "token leaked:\n{text}");
+    text
+}
+
+#[test]
+fn secrets_in_new_and_modified_files_and_in_the_third_of_five_commits() {
+    let t = TestRemote::new("");
+    t.commit("config.py", "DEBUG = True\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    let base = t.rev("HEAD");
+    t.commit("settings.py", &format!("token = \"{GHP}\"\n"), "new file");
+    let text = pushed_secret(&t, "HEAD:development");
+    assert!(text.contains("settings.py:1"), "{text}");
+    assert!(text.contains("ghp_\u{2026} (fingerprint "), "{text}");
+    assert_eq!(t.server_ref("refs/heads/development").unwrap(), base);
+
+    t.git(&["reset", "-q", "--hard", &base]);
+    t.commit("config.py", &format!("DEBUG = True\nGITHUB_TOKEN = \"{GHP}\"\n"), "modified file");
+    assert!(pushed_secret(&t, "HEAD:development").contains("config.py:2"));
+
+    t.git(&["reset", "-q", "--hard", &base]);
+    for i in 0..5 {
+        let body = if i == 2 { format!("x = {i}\ntoken = {GHP}\n") } else { format!("x = {i}\n") };
+        t.commit("a.py", &body, &format!("commit {i}"));
+    }
+    let third = t.rev("HEAD~2");
+    let text = pushed_secret(&t, "HEAD:development");
+    assert!(text.contains(&format!("commit {}", &third[..7])), "{text}");
+}
+
+#[test]
+fn secrets_in_commit_messages_and_merge_resolutions() {
+    let t = TestRemote::new("");
+    let base = t.commit("a.txt", "1\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.commit("a.txt", "2\n", &format!("debugging, token = {GHP}"));
+    let text = pushed_secret(&t, "HEAD:development");
+    assert!(text.contains("(commit message)") || !text.contains("a.txt"), "{text}");
+
+    // A merge whose resolution adds the secret: only the merge is blamed.
+    t.git(&["reset", "-q", "--hard", &base]);
+    t.git(&["checkout", "-q", "-b", "side"]);
+    t.commit("f.txt", "side\n", "side");
+    t.git(&["checkout", "-q", "development"]);
+    t.commit("f.txt", "main\n", "main");
+    let _ = t.git_may_fail(&["merge", "-q", "side"]);
+    std::fs::write(t.work.join("f.txt"), format!("resolved\ntoken = {GHP}\n")).unwrap();
+    t.git(&["add", "f.txt"]);
+    t.git(&["commit", "-q", "--no-edit"]);
+    let merge = t.rev("HEAD");
+    let text = pushed_secret(&t, "HEAD:development");
+    assert!(text.contains(&format!("commit {}", &merge[..7])), "{text}");
+    assert_eq!(text.matches("error[secret/github-pat]").count(), 1, "{text}");
+}
+
+#[test]
+fn an_old_secret_left_untouched_is_not_reported_again() {
+    let t = TestRemote::new("[secrets]\nenabled = false\n");
+    t.commit("old.py", &format!("token = {GHP}\n"), "before pushgate");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.set_policy("");
+    t.commit("old.py", &format!("token = {GHP}\nx = 1\n"), "unrelated line");
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "{}", p.stderr);
+}
+
+#[test]
+fn a_secret_added_and_removed_in_the_same_push_is_refused() {
+    let t = TestRemote::new("");
+    t.commit("a", "1\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.commit("s.env", &format!("GITHUB_TOKEN={GHP}\n"), "oops");
+    t.commit("s.env", "GITHUB_TOKEN=\n", "remove it again");
+    pushed_secret(&t, "HEAD:development");
+}
+
+#[test]
+fn allow_markers_and_ignored_fingerprints() {
+    let t = TestRemote::new("");
+    t.commit("a", "1\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.commit("test_fixture.py", &format!("token = \"{GHP}\"  # pushgate:allow\n"), "allowed inline");
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "{}", p.stderr);
+
+    t.commit("b.py", &format!("token = \"{GHP}\"\n"), "not allowed");
+    let text = pushed_secret(&t, "HEAD:development");
+    let fp = text.split("fingerprint ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    std::fs::write(t.home().join("ignore.txt"), format!("# reviewed: test token\nsecret/github-pat:{fp}\n")).unwrap();
+    t.set_policy("[secrets]\nignore-file = \"ignore.txt\"\n");
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "{}", p.stderr);
+}
+
+#[test]
+fn sensitive_file_names_are_refused() {
+    let t = TestRemote::new("");
+    t.commit("a", "1\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.commit("deploy/.env", "DB_HOST=db\n", "env file");
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok);
+    assert!(p.remote_lines().contains("secret/file-"), "{}", p.stderr);
+}

@@ -25,7 +25,7 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     };
     report.findings.extend(branches::check(push, policy)?);
     report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
-    if policy.pii.is_some() {
+    if policy.pii.is_some() || policy.secrets.is_some() {
         let added = crate::push::added::collect(&push.repo.repo, &push.commits, policy.max_blob_bytes)?;
         let (mut findings, notes) = content::check(&added, policy);
         for f in &mut findings {

@@ -126,7 +126,10 @@ pub struct Policy {
     pub signatures: Signatures,
     pub branches: Vec<BranchRule>,
     pub tags: Vec<TagRule>,
-    pub secrets_enabled: bool,
+    /// The secret rules as configured; `None` when `[secrets] enabled = false`.
+    pub secrets: Option<Arc<crate::checks::content::secrets::SecretScanner>>,
+    /// Fingerprints (`rule:fingerprint` or bare) of findings to ignore.
+    pub ignored: Arc<std::collections::HashSet<String>>,
     /// The PII detectors as configured; `None` when `[pii] enabled = false`.
     pub pii: Option<Arc<crate::checks::content::pii::PiiScanner>>,
     /// Text blobs larger than this are not scanned.
@@ -178,6 +181,7 @@ impl Policy {
         let branches = raw.branches.into_iter().filter_map(|(k, t)| v.branch(k, t)).collect();
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
         let pii = v.pii(raw.pii);
+        let (secrets, ignored) = v.secrets(raw.secrets);
         let (max_blob_bytes, skipped_blobs_block, time_budget, accept_on_timeout) = v.limits(raw.limits);
         let bypass = v.bypass(raw.bypass);
         let audit_log = raw.audit.map(|a| v.resolve(a.log.get_ref()));
@@ -189,7 +193,8 @@ impl Policy {
             signatures,
             branches,
             tags,
-            secrets_enabled: raw.secrets.enabled.unwrap_or(true),
+            secrets,
+            ignored: Arc::new(ignored),
             pii,
             max_blob_bytes,
             skipped_blobs_block,
@@ -333,14 +338,62 @@ impl Validator<'_> {
         match PiiScanner::from_config(&cfg) {
             Ok(s) => Some(Arc::new(s)),
             Err(errors) => {
-                for e in errors {
-                    let d = match e.span {
-                        Some(span) => Diagnostic::at(self.source, span, format!("[pii] {}", e.message)),
-                        None => Diagnostic::file(self.source, format!("[pii] {}", e.message)),
-                    };
-                    self.diags.push(d);
-                }
+                self.config_errors("pii", errors.into_iter().map(|e| (e.span, e.message)).collect());
                 None
+            }
+        }
+    }
+
+    fn config_errors(&mut self, section: &str, errors: Vec<(Option<Range<usize>>, String)>) {
+        for (span, message) in errors {
+            let d = match span {
+                Some(span) => Diagnostic::at(self.source, span, format!("[{section}] {message}")),
+                None => Diagnostic::file(self.source, format!("[{section}] {message}")),
+            };
+            self.diags.push(d);
+        }
+    }
+
+    fn secrets(
+        &mut self,
+        raw: Option<crate::checks::content::secrets::SecretsConfig>,
+    ) -> (Option<Arc<crate::checks::content::secrets::SecretScanner>>, std::collections::HashSet<String>) {
+        use crate::checks::content::secrets::SecretScanner;
+        let mut ignored = std::collections::HashSet::new();
+        let Some(cfg) = raw else { return (Some(Arc::new(SecretScanner::builtin())), ignored) };
+        if let Some(file) = &cfg.ignore_file {
+            let path = self.resolve(file.get_ref());
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    ignored = text
+                        .lines()
+                        .map(|l| l.split('#').next().unwrap_or("").trim())
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                }
+                Err(e) => self.err(file.span(), format!("cannot read ignore file `{}`: {e}", path.display())),
+            }
+        }
+        let gitleaks = match &cfg.gitleaks_config {
+            None => None,
+            Some(p) => {
+                let path = self.resolve(p.get_ref());
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        self.err(p.span(), format!("cannot read gitleaks config `{}`: {e}", path.display()));
+                        return (None, ignored);
+                    }
+                }
+            }
+        };
+        match SecretScanner::from_config(&cfg, gitleaks.as_deref()) {
+            Ok(s) if cfg.enabled => (Some(Arc::new(s)), ignored),
+            Ok(_) => (None, ignored),
+            Err(errors) => {
+                self.config_errors("secrets", errors.into_iter().map(|e| (e.span, e.message)).collect());
+                (None, ignored)
             }
         }
     }
@@ -557,7 +610,7 @@ mod tests {
     #[test]
     fn embedded_default_is_valid() {
         let p = Policy::embedded();
-        assert!(p.secrets_enabled && p.pii.is_some());
+        assert!(p.secrets.is_some() && p.pii.is_some());
         assert_eq!(p.signatures.require, Require::Off);
         assert!(p.branches.is_empty());
     }

@@ -22,8 +22,7 @@ pub struct RawPolicy {
     /// `[tags.<glob>]`; `refs/tags/` is implied.
     #[serde(default)]
     pub tags: BTreeMap<String, Spanned<RawTag>>,
-    #[serde(default)]
-    pub secrets: RawContentSection,
+    pub secrets: Option<crate::checks::content::secrets::SecretsConfig>,
     pub pii: Option<crate::checks::content::pii::PiiConfig>,
     pub limits: Option<RawLimits>,
     pub bypass: Option<RawBypass>,
@@ -69,13 +68,6 @@ pub struct RawTag {
     /// Tags matching the pattern must be annotated and carry a valid signature.
     #[serde(default)]
     pub signed: bool,
-}
-
-/// `[secrets]` and `[pii]` as far as the backbone knows them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawContentSection {
-    pub enabled: Option<bool>,
 }
 
 /// `[limits]`.

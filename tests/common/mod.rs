@@ -194,6 +194,11 @@ impl TestRemote {
         self.run_in(&self.work, args)
     }
 
+    /// Run git in the working clone; returns whether it succeeded.
+    pub fn git_may_fail(&self, args: &[&str]) -> bool {
+        self.command_in(&self.work, args).output().unwrap().status.success()
+    }
+
     /// Run git in the bare server repository.
     pub fn server_git(&self, args: &[&str]) -> String {
         self.run_in(&self.server, args)

@@ -2,6 +2,7 @@
 //! Values are never put in a finding whole: only `report::redact::mask` of them.
 
 pub mod pii;
+pub mod secrets;
 
 use rayon::prelude::*;
 
@@ -12,9 +13,47 @@ use crate::report::{Category, Finding, Severity};
 
 pub const SKIPPED_BLOB: &str = "policy/skipped-blob";
 
+const SECRET_HELP: &str = "revoke or rotate the credential now, then remove it from history: rewrite the commit \
+(git commit --amend, git rebase -i) — a later commit that deletes it is not enough;\n\
+not a secret? add `pushgate:allow` on that line, or its fingerprint to the policy's [secrets] ignore-file";
+
+fn secret_finding(
+    policy: &Policy,
+    m: &secrets::SecretMatch,
+    value: &[u8],
+    path: &str,
+    line: Option<u32>,
+) -> Option<Finding> {
+    let fp = crate::report::redact::fingerprint(&m.rule_id, value);
+    if policy.ignored.contains(&fp) || policy.ignored.contains(&format!("{}:{fp}", m.rule_id)) {
+        return None;
+    }
+    let message = if value.is_empty() {
+        format!("{} added", m.description)
+    } else {
+        format!("{} added: {}", m.description, mask(&m.rule_id, value))
+    };
+    let mut help = SECRET_HELP.to_string();
+    if let Some(h) = &m.help {
+        help = format!("{h};\n{help}");
+    }
+    Some(Finding::new(m.rule_id.to_string(), Category::Secret, message).at_path(path, line).help(help))
+}
+
 /// Findings in one piece of text. `path` is how findings name the file.
 fn scan_text(policy: &Policy, path: &str, text: &AddedText) -> Vec<Finding> {
     let mut out = Vec::new();
+    if let Some(scanner) = &policy.secrets {
+        for m in scanner.scan(path.as_bytes(), &text.text) {
+            let value = text.text.get(m.secret.clone()).unwrap_or_default();
+            out.extend(secret_finding(policy, &m, value, path, Some(text.file_line(m.line))));
+        }
+        if text.path.is_some() {
+            for m in scanner.scan_path(path.as_bytes(), Some(&text.text)) {
+                out.extend(secret_finding(policy, &m, b"", path, None));
+            }
+        }
+    }
     if let Some(scanner) = &policy.pii {
         let matches = scanner.scan_with_header(path.as_bytes(), text.header.as_deref(), &text.text);
         for m in matches {
@@ -60,6 +99,14 @@ pub fn check(added: &Added, policy: &Policy) -> (Vec<Finding>, Vec<String>) {
     let mut notes = Vec::new();
     for (commit, path, reason) in &added.skipped {
         let short = commit.to_hex_with_len(7);
+        // A binary key store (id_rsa.p12, *.jks) is refused by name even though it is not scanned.
+        if let Some(scanner) = &policy.secrets {
+            for m in scanner.scan_path(path.as_bytes(), None) {
+                if let Some(f) = secret_finding(policy, &m, b"", path, None) {
+                    findings.push(f.in_commit(*commit));
+                }
+            }
+        }
         if policy.skipped_blobs_block {
             findings.push(
                 Finding::new(SKIPPED_BLOB, Category::Policy, format!("{path} was not scanned ({reason})"))
@@ -95,7 +142,8 @@ pub fn scan_paths(
                 return (Vec::new(), Some(format!("not scanned: {shown} ({} bytes, over the limit)", data.len())));
             }
             if data[..data.len().min(8000)].contains(&0) {
-                return (Vec::new(), None);
+                let by_name = policy.secrets.as_ref().map(|s| s.scan_path(shown.as_bytes(), None)).unwrap_or_default();
+                return (by_name.iter().filter_map(|m| secret_finding(policy, m, b"", &shown, None)).collect(), None);
             }
             let lines = (1..=u32::try_from(data.split(|b| *b == b'\n').count()).unwrap_or(u32::MAX)).collect();
             let text = AddedText {

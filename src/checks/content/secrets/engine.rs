@@ -1,0 +1,584 @@
+//! The scanner: all enabled rules compiled into ONE `regex::bytes::RegexSet` (ASCII mode; each
+//! pattern with counted repetitions loosened, see `rule::loosen`) that says which rules may hit
+//! a buffer, then, for those rules only, a per-rule `Regex` (compiled on
+//! first hit, kept in a `OnceLock`) for positions and the secret group, followed by entropy,
+//! keyword, validator, placeholder, look-alike, allowlist and inline-marker filters.
+
+use std::sync::Arc;
+
+use regex::bytes::{Captures, RegexSet, RegexSetBuilder};
+
+use super::builtin;
+use super::config::{ConfigError, SecretsConfig};
+use super::filenames::{self, FileRule};
+use super::filters;
+use super::rule::{Allowlist, Rule, SecretGroup, contains, full_id, loosen};
+use super::{RuleInfo, SecretMatch};
+
+/// Budgets for the combined set. The ASCII-mode set of the built-ins needs far less; the limit
+/// only stops a hostile custom rule from eating memory.
+const SET_SIZE_LIMIT: usize = 64 << 20;
+const SET_DFA_LIMIT: usize = 32 << 20;
+/// Findings one rule may report in one buffer: bounds work on hostile input.
+const MAX_FINDINGS_PER_RULE: usize = 256;
+/// Inline markers that suppress a finding on their line.
+const ALLOW_MARKERS: &[&[u8]] = &[b"pushgate:allow", b"gitleaks:allow"];
+
+/// A compiled, immutable set of secret rules. `Send + Sync`: share one across threads.
+#[derive(Debug)]
+pub struct SecretScanner {
+    rules: Vec<Rule>,
+    set: Option<RegexSet>,
+    /// `set` pattern index → index in `rules`.
+    set_rules: Vec<usize>,
+    global: Allowlist,
+    files: Vec<&'static FileRule>,
+}
+
+/// Newline positions of a buffer, built once when the first candidate needs a line number.
+struct Lines<'a> {
+    text: &'a [u8],
+    nl: Option<Vec<usize>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Lines { text, nl: None }
+    }
+    fn nl(&mut self) -> &[usize] {
+        let text = self.text;
+        self.nl.get_or_insert_with(|| text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect())
+    }
+    /// 1-based line number of byte `pos`.
+    fn line_of(&mut self, pos: usize) -> u32 {
+        let n = self.nl().partition_point(|&p| p < pos);
+        u32::try_from(n + 1).unwrap_or(u32::MAX)
+    }
+    /// The full lines covering `start..end` (without the final newline).
+    fn span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        let s = self.text[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let e = self.text[end.max(start)..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(self.text.len(), |p| end.max(start) + p);
+        s..e
+    }
+}
+
+impl SecretScanner {
+    /// The built-in rules and file-name checks, no policy.
+    pub fn builtin() -> Self {
+        let mut errors = Vec::new();
+        let rules = builtin::rules(&mut errors);
+        debug_assert!(errors.is_empty(), "built-in rules have errors");
+        let files = filenames::RULES.iter().collect();
+        Self::assemble(rules, Allowlist::default(), files)
+            .expect("BUG: built-in rules form a valid RegexSet because test builtin_rules_compile checks it")
+    }
+
+    /// Built-ins adjusted by the policy's `[secrets]` table (and an imported gitleaks config).
+    /// Returns every problem found, each with a byte span in the policy file when there is one.
+    pub fn from_config(cfg: &SecretsConfig, gitleaks_text: Option<&str>) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        if !cfg.enabled {
+            // Still validate, so a typo is not hidden until someone enables the check.
+            let _ = super::config::build_parts(cfg, gitleaks_text, &mut errors);
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            return Ok(Self::empty());
+        }
+        let parts = super::config::build_parts(cfg, gitleaks_text, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let Some((rules, global, files)) = parts else {
+            return Err(errors);
+        };
+        let scanner = match Self::assemble(rules, global, files) {
+            Ok(s) => s,
+            Err(e) => {
+                return Err(vec![ConfigError {
+                    span: None,
+                    message: format!("secret rules do not compile together: {e}"),
+                }]);
+            }
+        };
+        // Samples of policy rules are checked now, so a rule that cannot fire is refused.
+        scanner.check_custom_samples(cfg, &mut errors);
+        if errors.is_empty() { Ok(scanner) } else { Err(errors) }
+    }
+
+    /// A scanner that finds nothing (`enabled = false`).
+    pub fn empty() -> Self {
+        SecretScanner {
+            rules: Vec::new(),
+            set: None,
+            set_rules: Vec::new(),
+            global: Allowlist::default(),
+            files: Vec::new(),
+        }
+    }
+
+    pub(super) fn assemble(
+        rules: Vec<Rule>,
+        global: Allowlist,
+        files: Vec<&'static FileRule>,
+    ) -> Result<Self, regex::Error> {
+        let mut patterns = Vec::new();
+        let mut set_rules = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(p) = &r.pattern {
+                // The set only pre-selects rules: a looser pattern compiles several times faster.
+                patterns.push(loosen(p));
+                set_rules.push(i);
+            }
+        }
+        let set = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(patterns)
+                    .unicode(false)
+                    .size_limit(SET_SIZE_LIMIT)
+                    .dfa_size_limit(SET_DFA_LIMIT)
+                    .build()?,
+            )
+        };
+        Ok(SecretScanner { rules, set, set_rules, global, files })
+    }
+
+    /// Every rule, content and file-name, for `pushgate rules`.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        let mut out: Vec<RuleInfo> = self
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                description: r.description.clone(),
+                help: r.help.clone(),
+                origin: r.origin,
+            })
+            .collect();
+        out.extend(self.files.iter().map(|f| RuleInfo {
+            id: Arc::from(f.id),
+            description: Arc::from(f.description),
+            help: Some(Arc::from(f.help)),
+            origin: "builtin",
+        }));
+        out
+    }
+
+    /// Find secrets in `text` (a whole file, or added lines joined by `\n`) found at `path`.
+    pub fn scan(&self, path: &[u8], text: &[u8]) -> Vec<SecretMatch> {
+        let Some(set) = &self.set else {
+            return Vec::new();
+        };
+        if self.global.path_allowed(path) {
+            return Vec::new();
+        }
+        let hits = set.matches(text);
+        if !hits.matched_any() {
+            return Vec::new();
+        }
+        let mut lines = Lines::new(text);
+        let mut found: Vec<(SecretMatch, usize, bool)> = Vec::new();
+        for set_idx in hits.iter() {
+            let Some(&ri) = self.set_rules.get(set_idx) else {
+                continue;
+            };
+            let Some(rule) = self.rules.get(ri) else {
+                continue;
+            };
+            self.scan_rule(rule, path, text, &mut lines, &mut found);
+        }
+        dedup(found)
+    }
+
+    fn scan_rule(
+        &self,
+        rule: &Rule,
+        path: &[u8],
+        text: &[u8],
+        lines: &mut Lines<'_>,
+        out: &mut Vec<(SecretMatch, usize, bool)>,
+    ) {
+        if let Some(p) = &rule.path
+            && !p.is_match(path)
+        {
+            return;
+        }
+        let Some(compiled) = rule.compiled() else {
+            return;
+        };
+        if compiled.allow.path_allowed(path) {
+            return;
+        }
+        let mut count = 0;
+        for caps in compiled.regex.captures_iter(text) {
+            let Some(whole) = caps.get(0) else {
+                continue;
+            };
+            let Some(sec) = secret_of(&caps, compiled.group) else {
+                continue;
+            };
+            if sec.is_empty() {
+                continue;
+            }
+            let span = lines.span(whole.start(), whole.end());
+            let ctx = &text[span.clone()];
+            if ALLOW_MARKERS.iter().any(|m| contains(ctx, m)) {
+                continue;
+            }
+            if !rule.keywords.is_empty() {
+                let lower = ctx.to_ascii_lowercase();
+                if !rule.keywords.iter().any(|k| contains(&lower, k)) {
+                    continue;
+                }
+            }
+            let secret = &text[sec.clone()];
+            if let Some(min) = rule.entropy
+                && filters::shannon_entropy(secret) < min
+            {
+                continue;
+            }
+            if filters::is_placeholder(secret) || filters::inside_hash_or_blob(text, sec.start) {
+                continue;
+            }
+            if let Some(v) = rule.validator
+                && !v.check(secret)
+            {
+                continue;
+            }
+            if rule.generic {
+                let key = caps.name("key").map(|m| m.as_bytes());
+                if filters::generic_rejects(path, text, sec.start, sec.end, key, ctx) {
+                    continue;
+                }
+            }
+            if compiled.allow.secret_allowed(secret, ctx) || self.global.secret_allowed(secret, ctx) {
+                continue;
+            }
+            let line = lines.line_of(sec.start);
+            out.push((
+                SecretMatch {
+                    rule_id: rule.id.clone(),
+                    description: rule.description.clone(),
+                    line,
+                    secret: sec,
+                    help: rule.help.clone(),
+                },
+                whole.len(),
+                rule.generic,
+            ));
+            count += 1;
+            if count >= MAX_FINDINGS_PER_RULE {
+                break;
+            }
+        }
+    }
+
+    /// File-name findings for `path` (`id_rsa`, `.env`, …). `text` is the file content when
+    /// available: some names only count when the content holds a credential (`*.pem`, `.npmrc`).
+    pub fn scan_path(&self, path: &[u8], text: Option<&[u8]>) -> Vec<SecretMatch> {
+        if self.global.path_allowed(path) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for f in &self.files {
+            if f.matches(path, text) {
+                out.push(SecretMatch {
+                    rule_id: Arc::from(f.id),
+                    description: Arc::from(f.description),
+                    line: 1,
+                    secret: 0..0,
+                    help: Some(Arc::from(f.help)),
+                });
+            }
+        }
+        // Path-only custom rules (`path` without `regex`).
+        for r in &self.rules {
+            if r.pattern.is_none()
+                && let Some(p) = &r.path
+                && p.is_match(path)
+            {
+                out.push(SecretMatch {
+                    rule_id: r.id.clone(),
+                    description: r.description.clone(),
+                    line: 1,
+                    secret: 0..0,
+                    help: r.help.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Run one rule alone over `text` (sample checks).
+    pub(super) fn scan_one(&self, rule_id: &str, path: &[u8], text: &[u8]) -> Vec<SecretMatch> {
+        let Some(rule) = self.rules.iter().find(|r| &*r.id == rule_id) else {
+            return Vec::new();
+        };
+        let mut lines = Lines::new(text);
+        let mut found = Vec::new();
+        self.scan_rule(rule, path, text, &mut lines, &mut found);
+        found.into_iter().map(|(m, _, _)| m).collect()
+    }
+
+    fn check_custom_samples(&self, cfg: &SecretsConfig, errors: &mut Vec<ConfigError>) {
+        for raw in &cfg.rules {
+            let id = full_id(raw.id.get_ref());
+            for (i, s) in raw.must_match.iter().enumerate() {
+                if self.scan_one(&id, b"sample.txt", s.as_bytes()).is_empty() {
+                    errors.push(ConfigError {
+                        span: Some(raw.id.span()),
+                        message: format!("rule {id}: must-match sample #{} does not match", i + 1),
+                    });
+                }
+            }
+            for (i, s) in raw.must_not_match.iter().enumerate() {
+                if !self.scan_one(&id, b"sample.txt", s.as_bytes()).is_empty() {
+                    errors.push(ConfigError {
+                        span: Some(raw.id.span()),
+                        message: format!("rule {id}: must-not-match sample #{} matches", i + 1),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Ids of all rules (content and file-name).
+    #[cfg(test)]
+    pub(super) fn rule_ids(&self) -> std::collections::BTreeSet<Arc<str>> {
+        self.rules().into_iter().map(|r| r.id).collect()
+    }
+}
+
+fn secret_of(caps: &Captures<'_>, group: SecretGroup) -> Option<std::ops::Range<usize>> {
+    match group {
+        SecretGroup::Index(i) => caps.get(i).map(|m| m.range()),
+        SecretGroup::Whole => caps.get(0).map(|m| m.range()),
+        SecretGroup::FirstParticipating => {
+            (1..caps.len()).find_map(|i| caps.get(i)).or_else(|| caps.get(0)).map(|m| m.range())
+        }
+    }
+}
+
+/// Drop overlapping findings: a generic rule yields to a specific one; among specific rules
+/// the one with the longer match (more context, e.g. a service-account JSON around its private
+/// key) wins; identical findings collapse.
+fn dedup(mut found: Vec<(SecretMatch, usize, bool)>) -> Vec<SecretMatch> {
+    found.sort_by(|a, b| {
+        (a.0.secret.start, a.0.secret.end, &a.0.rule_id).cmp(&(b.0.secret.start, b.0.secret.end, &b.0.rule_id))
+    });
+    found.dedup_by(|a, b| a.0.secret == b.0.secret && a.0.rule_id == b.0.rule_id);
+    let overlaps = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| a.start < b.end && b.start < a.end;
+    let beats = |a: &(SecretMatch, usize, bool), b: &(SecretMatch, usize, bool)| {
+        // Does `a` suppress `b`?
+        match (a.2, b.2) {
+            (false, true) => true,
+            (true, false) => false,
+            _ => a.1 > b.1,
+        }
+    };
+    // Sorted by start: the findings overlapping `found[i]` that start after it are the run
+    // right behind it. One rule's matches never overlap each other, so a run holds at most one
+    // finding per rule and this stays linear in practice.
+    let mut keep = vec![true; found.len()];
+    for i in 0..found.len() {
+        let mut j = i + 1;
+        while j < found.len() && found[j].0.secret.start < found[i].0.secret.end {
+            if overlaps(&found[i].0.secret, &found[j].0.secret) {
+                if beats(&found[i], &found[j]) {
+                    keep[j] = false;
+                }
+                if beats(&found[j], &found[i]) {
+                    keep[i] = false;
+                }
+            }
+            j += 1;
+        }
+    }
+    found.into_iter().zip(keep).filter(|(_, k)| *k).map(|(f, _)| f.0).collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::builtin;
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn ids(found: &[SecretMatch]) -> BTreeSet<String> {
+        found.iter().map(|m| m.rule_id.to_string()).collect()
+    }
+
+    #[test]
+    fn builtin_rules_compile_and_are_fast_to_build() {
+        let mut errors = Vec::new();
+        let raws = builtin::raw_rules(&mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let files: BTreeSet<&str> = raws.iter().map(|(f, _)| *f).collect();
+        assert!(files.len() >= 60, "only {} rule families", files.len());
+        let t = std::time::Instant::now();
+        let s = SecretScanner::builtin();
+        let build = t.elapsed();
+        // Every rule regex and allowlist compiles on its own, with the same limits.
+        for r in &s.rules {
+            assert!(r.compiled().is_some(), "{} does not compile", r.id);
+        }
+        let all = t.elapsed();
+        let unique: BTreeSet<_> = raws.iter().map(|(_, r)| full_id(r.id.get_ref())).collect();
+        assert_eq!(unique.len(), raws.len(), "duplicate built-in rule ids");
+        println!(
+            "secrets: {} content rules in {} families + {} file-name rules; builtin() {:?}, all rule regexes {:?}",
+            s.rules.len(),
+            files.len(),
+            s.files.len(),
+            build,
+            all - build
+        );
+        let t = std::time::Instant::now();
+        let found = s.scan(b"a.txt", b"nothing to see here\n");
+        println!("secrets: first scan of a clean buffer {:?}", t.elapsed());
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn every_rule_sample() {
+        let mut errors = Vec::new();
+        let raws = builtin::raw_rules(&mut errors);
+        let s = SecretScanner::builtin();
+        let mut failures = Vec::new();
+        let mut n = 0;
+        for (file, raw) in &raws {
+            let id = full_id(raw.id.get_ref());
+            if raw.must_match.is_empty() {
+                failures.push(format!("{id}: no must-match sample"));
+            }
+            if raw.must_not_match.is_empty() {
+                failures.push(format!("{id}: no must-not-match sample"));
+            }
+            for sample in &raw.must_match {
+                n += 1;
+                let found = s.scan(b"sample.txt", sample.as_bytes());
+                let got = ids(&found);
+                if got != BTreeSet::from([id.clone()]) || found.len() != 1 {
+                    failures.push(format!("{file}: {id} must-match {sample:?} gave {got:?}"));
+                    continue;
+                }
+                let m = &found[0];
+                let secret = &sample.as_bytes()[m.secret.clone()];
+                let expected_line = sample[..m.secret.start].matches('\n').count() as u32 + 1;
+                if secret.len() < 8 || m.line != expected_line {
+                    failures.push(format!("{id}: bad position {m:?}"));
+                }
+            }
+            for sample in &raw.must_not_match {
+                n += 1;
+                let found = s.scan(b"sample.txt", sample.as_bytes());
+                if ids(&found).contains(&id) {
+                    failures.push(format!("{file}: {id} must-not-match {sample:?} matched"));
+                }
+            }
+        }
+        println!("secrets: {n} rule samples checked");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn exact_positions_and_lines() {
+        let s = SecretScanner::builtin();
+        let tok = "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";
+        let text = format!("line one\n\nconst t = \"{tok}\";\n");
+        let f = s.scan(b"a.js", text.as_bytes());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, 3);
+        assert_eq!(&text[f[0].secret.clone()], tok);
+        assert_eq!(&*f[0].rule_id, "secret/github-pat");
+        assert!(f[0].help.is_some());
+        // Debug never shows the secret
+        assert!(!format!("{:?}", f[0]).contains("wZNc"));
+    }
+
+    #[test]
+    fn placeholders_and_lookalikes_are_not_findings() {
+        let s = SecretScanner::builtin();
+        let texts = [
+            "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+            "SLACK_TOKEN=xoxb-your-token\n",
+            "api_key = \"your_api_key_here\"\n",
+            "GITHUB_TOKEN=<your token>\n",
+            "token: XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n",
+            "DB_PASSWORD=${DB_PASSWORD}\npassword = os.environ[\"DB_PASSWORD\"]\n",
+            "const pw = process.env.DB_PASSWORD;\n",
+            "\"errors.password\": \"Password is too short\",\n",
+            "\"integrity\": \"sha512-2G7hZ4FmVGgSLXg4ObZTLnxzyvHNu7jexdN7ZF/3SnTAj+OJthuBXiMXq/+RtD0SzgRyAk8LtEdg8l3U8+nXfJhbQ==\"\n",
+            "golang.org/x/crypto v0.21.0 h1:X31++rzVUdKhX5sWmSOFZxx8UW/ldWx55cbf08iNAMA=\n",
+            "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n",
+            "commit = \"3f786850e387550fdab836ed7e6dc881de23001b\"\n",
+            "api_key = \"123e4567-e89b-12d3-a456-426614174000\"\n",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGk3b0pLQ2s4cWx6dWxVbXp2YjRqbXh0d2ZxYmVkY3N5 user@host\n",
+            "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----\n",
+            "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhvRYqbIKlq4Y5lVqL0aQq6mH2n1e\n-----END PUBLIC KEY-----\n",
+            "To use a key, paste it between -----BEGIN RSA PRIVATE KEY----- and the END line.\n",
+        ];
+        for t in texts {
+            let f = s.scan(b"config/app.yml", t.as_bytes());
+            assert!(f.is_empty(), "{t:?} -> {:?}", ids(&f));
+        }
+    }
+
+    #[test]
+    fn inline_allow_markers() {
+        let s = SecretScanner::builtin();
+        let tok = "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";
+        for marker in ["# pushgate:allow", "// gitleaks:allow"] {
+            let t = format!("token = \"{tok}\" {marker}\n");
+            assert!(s.scan(b"a.py", t.as_bytes()).is_empty(), "{marker}");
+        }
+        // The marker only covers its own line.
+        let t = format!("# pushgate:allow\ntoken = \"{tok}\"\n");
+        assert_eq!(s.scan(b"a.py", t.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn generic_yields_to_specific_and_dedups() {
+        let s = SecretScanner::builtin();
+        let t = "GITHUB_TOKEN=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\n";
+        let f = s.scan(b".env", t.as_bytes());
+        assert_eq!(ids(&f), BTreeSet::from(["secret/github-pat".to_owned()]));
+    }
+
+    #[test]
+    fn scanner_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<SecretScanner>();
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn never_panics_on_arbitrary_bytes(path in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+                                           text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
+            let s = scanner();
+            let found = s.scan(&path, &text);
+            for m in &found {
+                proptest::prop_assert!(m.secret.end <= text.len());
+                proptest::prop_assert!(m.line >= 1);
+            }
+            let _ = s.scan_path(&path, Some(&text));
+        }
+
+        #[test]
+        fn never_panics_on_token_shaped_text(text in "(ghp_|xoxb-|AKIA|sk-proj-|password = \"|eyJ|-----BEGIN RSA PRIVATE KEY-----\n|postgres://u:|[A-Za-z0-9+/=_\\-.:@\"' \n]){0,60}") {
+            let s = scanner();
+            let _ = s.scan(b"x.py", text.as_bytes());
+        }
+    }
+
+    fn scanner() -> &'static SecretScanner {
+        static S: std::sync::OnceLock<SecretScanner> = std::sync::OnceLock::new();
+        S.get_or_init(SecretScanner::builtin)
+    }
+}

@@ -1,0 +1,497 @@
+//! The rule data format shared by built-in rule files, `[[secrets.rules]]` in the policy and
+//! imported gitleaks rules, and its compilation into a [`Rule`] the engine runs.
+//!
+//! Regexes are always compiled in ASCII mode (`unicode(false)`, `regex::bytes`): Unicode `\w`/`\b`
+//! make the `RegexSet` ~30× slower and 100× slower to compile (research/crates.md §4).
+
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::config::ConfigError;
+use super::validators::Validator;
+
+/// Byte budget for one compiled rule regex (NFA) and for its lazy DFA cache.
+pub(super) const RULE_SIZE_LIMIT: usize = 8 << 20;
+pub(super) const RULE_DFA_LIMIT: usize = 4 << 20;
+
+/// One rule as written in TOML (`[[rule]]` in `rules/secrets/*.toml`, `[[secrets.rules]]` in policy).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRule {
+    /// Short id; the full id is `secret/<id>` (a leading `secret/` is accepted too).
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Content regex (ASCII mode). The secret is the named group `secret`, else `secret-group`,
+    /// else the first group that took part in the match, else the whole match.
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    /// Regex on the path: alone it makes a file-name rule, with `regex` it limits the rule to paths.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// The rule only applies when one of these occurs (case-insensitive) on the match's line(s).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Named validator implemented in Rust (`github-crc32`, `jwt`, `not-all-hex`, `bech32`).
+    #[serde(default)]
+    pub validate: Option<Spanned<String>>,
+    #[serde(default)]
+    pub help: Option<String>,
+    /// A heuristic rule (assignment-style): it yields to specific rules on the same secret and
+    /// gets the placeholder and look-alike filters for free-form values.
+    #[serde(default)]
+    pub generic: bool,
+    #[serde(default)]
+    pub must_match: Vec<String>,
+    #[serde(default)]
+    pub must_not_match: Vec<String>,
+    #[serde(default)]
+    pub allowlist: Option<RawRuleAllowlist>,
+}
+
+impl RawRule {
+    /// A rule with only an id (other fields empty), for building rules in code.
+    pub fn new(id: Spanned<String>) -> Self {
+        RawRule {
+            id,
+            description: None,
+            regex: None,
+            path: None,
+            secret_group: None,
+            entropy: None,
+            keywords: Vec::new(),
+            validate: None,
+            help: None,
+            generic: false,
+            must_match: Vec::new(),
+            must_not_match: Vec::new(),
+            allowlist: None,
+        }
+    }
+}
+
+/// `[rule.allowlist]` (same keys as the global `[secrets.allowlist]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRuleAllowlist {
+    /// Regexes tested on the secret.
+    #[serde(default)]
+    pub regexes: Vec<Spanned<String>>,
+    /// Globs on the path.
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    /// Regexes on the path (gitleaks' allowlist `paths` are regexes; they land here).
+    #[serde(default)]
+    pub path_regexes: Vec<Spanned<String>>,
+    /// Regexes tested on the whole line(s) of the match.
+    #[serde(default)]
+    pub lines: Vec<Spanned<String>>,
+    /// Case-insensitive substrings of the secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// A rule file: `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RuleFile {
+    pub rule: Vec<RawRule>,
+}
+
+/// Compiled allowlist (rule-level or global).
+#[derive(Debug, Default)]
+pub(super) struct Allowlist {
+    pub regexes: Vec<Regex>,
+    pub paths: Option<GlobSet>,
+    pub path_regexes: Vec<Regex>,
+    pub lines: Vec<Regex>,
+    /// Lowercased.
+    pub stopwords: Vec<Vec<u8>>,
+}
+
+impl Allowlist {
+    pub fn path_allowed(&self, path: &[u8]) -> bool {
+        self.paths.as_ref().is_some_and(|g| g.is_match_candidate(&globset::Candidate::from_bytes(path)))
+            || self.path_regexes.iter().any(|r| r.is_match(path))
+    }
+
+    pub fn secret_allowed(&self, secret: &[u8], lines: &[u8]) -> bool {
+        if self.regexes.iter().any(|r| r.is_match(secret)) {
+            return true;
+        }
+        if self.lines.iter().any(|r| r.is_match(lines)) {
+            return true;
+        }
+        if !self.stopwords.is_empty() {
+            let lower = secret.to_ascii_lowercase();
+            if self.stopwords.iter().any(|w| !w.is_empty() && contains(&lower, w)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Substring test on bytes.
+pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Build a regex in ASCII mode with explicit limits.
+pub(super) fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(src).unicode(false).size_limit(RULE_SIZE_LIMIT).dfa_size_limit(RULE_DFA_LIMIT).build()
+}
+
+fn err(span: Option<Range<usize>>, message: String) -> ConfigError {
+    ConfigError { span, message }
+}
+
+/// Short form of a regex error: its last line, without echoing the pattern (which may hold a secret).
+pub(super) fn regex_error_text(e: &regex::Error) -> String {
+    match e {
+        regex::Error::CompiledTooBig(n) => format!("regex too big once compiled (limit {n} bytes)"),
+        other => {
+            let text = other.to_string();
+            text.lines()
+                .rev()
+                .find(|l| l.trim_start().starts_with("error:"))
+                .map_or(text.clone(), |l| l.trim().to_owned())
+        }
+    }
+}
+
+pub(super) fn compile_allowlist(raw: &RawRuleAllowlist, what: &str, errors: &mut Vec<ConfigError>) -> Allowlist {
+    let mut out = Allowlist::default();
+    for r in &raw.regexes {
+        match build_regex(r.get_ref()) {
+            Ok(re) => out.regexes.push(re),
+            Err(e) => {
+                errors.push(err(Some(r.span()), format!("{what}: invalid allowlist regex: {}", regex_error_text(&e))))
+            }
+        }
+    }
+    for r in &raw.path_regexes {
+        match build_regex(r.get_ref()) {
+            Ok(re) => out.path_regexes.push(re),
+            Err(e) => errors.push(err(Some(r.span()), format!("{what}: invalid path regex: {}", regex_error_text(&e)))),
+        }
+    }
+    for r in &raw.lines {
+        match build_regex(r.get_ref()) {
+            Ok(re) => out.lines.push(re),
+            Err(e) => errors
+                .push(err(Some(r.span()), format!("{what}: invalid allowlist line regex: {}", regex_error_text(&e)))),
+        }
+    }
+    if !raw.paths.is_empty() {
+        let mut b = GlobSetBuilder::new();
+        for p in &raw.paths {
+            match Glob::new(p.get_ref()) {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => errors
+                    .push(err(Some(p.span()), format!("{what}: invalid path glob {:?}: {}", p.get_ref(), e.kind()))),
+            }
+        }
+        match b.build() {
+            Ok(set) => out.paths = Some(set),
+            Err(e) => errors.push(err(None, format!("{what}: invalid path globs: {e}"))),
+        }
+    }
+    out.stopwords = raw.stopwords.iter().map(|s| s.as_bytes().to_ascii_lowercase()).collect();
+    out
+}
+
+/// Which capture group holds the secret.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SecretGroup {
+    Index(usize),
+    /// First group that participated in the match (lets alternations each capture the secret).
+    FirstParticipating,
+    Whole,
+}
+
+/// The part of a rule compiled only when the `RegexSet` says the rule hit a buffer.
+#[derive(Debug)]
+pub(super) struct Compiled {
+    pub regex: Regex,
+    pub group: SecretGroup,
+    pub allow: Allowlist,
+}
+
+/// A rule ready for the engine.
+#[derive(Debug)]
+pub(super) struct Rule {
+    pub id: Arc<str>,
+    pub description: Arc<str>,
+    pub help: Option<Arc<str>>,
+    pub origin: &'static str,
+    /// Content regex source (None: path-only rule).
+    pub pattern: Option<String>,
+    pub path: Option<Regex>,
+    pub secret_group: Option<usize>,
+    pub entropy: Option<f64>,
+    /// Lowercased.
+    pub keywords: Vec<Vec<u8>>,
+    pub validator: Option<Validator>,
+    pub generic: bool,
+    pub raw_allowlist: Option<RawRuleAllowlist>,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+/// `github-pat` or `secret/github-pat` → `secret/github-pat`.
+pub(super) fn full_id(id: &str) -> String {
+    if id.starts_with("secret/") { id.to_owned() } else { format!("secret/{id}") }
+}
+
+fn valid_short_id(id: &str) -> bool {
+    let short = id.strip_prefix("secret/").unwrap_or(id);
+    !short.is_empty()
+        && short.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'_')
+}
+
+impl Rule {
+    /// Check a raw rule and turn it into a [`Rule`]. With `eager`, the content regex and the
+    /// allowlist are compiled now (policy rules: errors must surface at load time); built-ins
+    /// compile lazily on their first hit.
+    pub fn from_raw(raw: &RawRule, origin: &'static str, eager: bool, errors: &mut Vec<ConfigError>) -> Option<Rule> {
+        let n_before = errors.len();
+        let id = raw.id.get_ref();
+        if !valid_short_id(id) {
+            errors.push(err(
+                Some(raw.id.span()),
+                format!("rule id {id:?} must be lowercase letters, digits, '-', '.' or '_'"),
+            ));
+        }
+        let fid = full_id(id);
+        if raw.regex.is_none() && raw.path.is_none() {
+            errors.push(err(Some(raw.id.span()), format!("rule {fid}: needs `regex`, `path` or both")));
+        }
+        if let Some(e) = raw.entropy
+            && !(0.0..=8.0).contains(&e)
+        {
+            errors
+                .push(err(Some(raw.id.span()), format!("rule {fid}: entropy must be between 0 and 8 (bits per byte)")));
+        }
+        let validator = match &raw.validate {
+            None => None,
+            Some(v) => match Validator::from_name(v.get_ref()) {
+                Some(v) => Some(v),
+                None => {
+                    errors.push(err(
+                        Some(v.span()),
+                        format!(
+                            "rule {fid}: unknown validator {:?} (known: {})",
+                            v.get_ref(),
+                            Validator::NAMES.join(", ")
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        let path = match &raw.path {
+            None => None,
+            Some(p) => match build_regex(p.get_ref()) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errors
+                        .push(err(Some(p.span()), format!("rule {fid}: invalid path regex: {}", regex_error_text(&e))));
+                    None
+                }
+            },
+        };
+        let rule = Rule {
+            id: Arc::from(fid.as_str()),
+            description: Arc::from(raw.description.as_deref().unwrap_or(fid.as_str())),
+            help: raw.help.as_deref().map(Arc::from),
+            origin,
+            pattern: raw.regex.as_ref().map(|r| r.get_ref().clone()),
+            path,
+            secret_group: raw.secret_group,
+            entropy: raw.entropy,
+            keywords: raw
+                .keywords
+                .iter()
+                .map(|k| k.as_bytes().to_ascii_lowercase())
+                .filter(|k| !k.is_empty())
+                .collect(),
+            validator,
+            generic: raw.generic,
+            raw_allowlist: raw.allowlist.clone(),
+            compiled: OnceLock::new(),
+        };
+        if eager {
+            if let Some(re) = &raw.regex {
+                match rule.try_compile() {
+                    Ok(c) => {
+                        if let Some(g) = raw.secret_group
+                            && g >= c.regex.captures_len()
+                        {
+                            errors.push(err(
+                                Some(re.span()),
+                                format!(
+                                    "rule {fid}: secret-group {g} but the regex has {} group(s)",
+                                    c.regex.captures_len() - 1
+                                ),
+                            ));
+                        }
+                        let _ = rule.compiled.set(Some(c));
+                    }
+                    Err(msgs) => {
+                        for (span_of_regex, m) in msgs {
+                            let span = if span_of_regex { Some(re.span()) } else { None };
+                            errors.push(err(span, format!("rule {fid}: {m}")));
+                        }
+                    }
+                }
+            }
+            if let Some(al) = &raw.allowlist {
+                let _ = compile_allowlist(al, &format!("rule {fid}"), errors);
+            }
+        }
+        (errors.len() == n_before).then_some(rule)
+    }
+
+    /// Compile regex and allowlist. Errors: (is-about-the-regex, message).
+    fn try_compile(&self) -> Result<Compiled, Vec<(bool, String)>> {
+        let Some(src) = &self.pattern else {
+            return Err(vec![(false, "no content regex".to_owned())]);
+        };
+        let regex = build_regex(src).map_err(|e| vec![(true, format!("invalid regex: {}", regex_error_text(&e)))])?;
+        let group = match self.secret_group {
+            Some(g) => SecretGroup::Index(g),
+            None => match regex.capture_names().position(|n| n == Some("secret")) {
+                Some(i) => SecretGroup::Index(i),
+                None if regex.captures_len() > 1 => SecretGroup::FirstParticipating,
+                None => SecretGroup::Whole,
+            },
+        };
+        let mut errs = Vec::new();
+        let allow = match &self.raw_allowlist {
+            Some(al) => compile_allowlist(al, "allowlist", &mut errs),
+            None => Allowlist::default(),
+        };
+        if !errs.is_empty() {
+            return Err(errs.into_iter().map(|e| (false, e.message)).collect());
+        }
+        Ok(Compiled { regex, group, allow })
+    }
+
+    /// The compiled form, built on first use. `None` only if the rule cannot compile, which the
+    /// built-in test and policy validation rule out; the engine then treats the rule as silent.
+    pub fn compiled(&self) -> Option<&Compiled> {
+        self.compiled.get_or_init(|| self.try_compile().ok()).as_ref()
+    }
+}
+
+/// Parse one rule file's text.
+pub(super) fn parse_rule_file(text: &str) -> Result<Vec<RawRule>, toml::de::Error> {
+    toml::from_str::<RuleFile>(text).map(|f| f.rule)
+}
+
+/// A cheaper over-approximation of `pattern` for the combined `RegexSet`: every counted
+/// repetition `{n}`, `{n,}`, `{n,m}` becomes `+` (n ≥ 1) or `*` (n = 0). The language only
+/// grows, so the set never misses a rule that can match; the exact per-rule regex confirms.
+/// Counted repetitions are what make a set of ~150 token regexes slow to compile (each copy
+/// of a class is NFA states), and a hook compiles the set on every push.
+pub(super) fn loosen(pattern: &str) -> String {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut class_depth = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' {
+            // Copy the escape and the escaped byte verbatim.
+            let end = (i + 2).min(b.len());
+            out.push_str(&pattern[i..end]);
+            i = end;
+            continue;
+        }
+        if class_depth > 0 {
+            if c == b'[' && b.get(i + 1) == Some(&b':') {
+                // POSIX class `[:alpha:]` inside a class: copy through `:]`.
+                if let Some(rel) = pattern[i..].find(":]") {
+                    out.push_str(&pattern[i..i + rel + 2]);
+                    i += rel + 2;
+                    continue;
+                }
+            }
+            if c == b'[' {
+                class_depth += 1;
+            } else if c == b']' {
+                class_depth -= 1;
+            }
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        if c == b'[' {
+            class_depth = 1;
+            out.push('[');
+            i += 1;
+            // A `]` or `^]` right after the opening bracket is literal.
+            if b.get(i) == Some(&b'^') {
+                out.push('^');
+                i += 1;
+            }
+            if b.get(i) == Some(&b']') {
+                out.push(']');
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'{'
+            && let Some(rel) = pattern[i..].find('}')
+        {
+            let inner = &pattern[i + 1..i + rel];
+            let mut parts = inner.splitn(2, ',');
+            let lo = parts.next().unwrap_or("");
+            let hi = parts.next();
+            let is_num = |s: &str| !s.is_empty() && s.bytes().all(|d| d.is_ascii_digit());
+            if is_num(lo) && hi.is_none_or(|h| h.is_empty() || is_num(h)) {
+                out.push(if lo.bytes().all(|d| d == b'0') { '*' } else { '+' });
+                i += rel + 1;
+                continue;
+            }
+        }
+        out.push(c as char);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loosen_rewrites_counted_repetitions_only() {
+        assert_eq!(loosen(r"\b(ghp_[A-Za-z0-9]{36})\b"), r"\b(ghp_[A-Za-z0-9]+)\b");
+        assert_eq!(loosen(r"a{0,40}?b{2,}c{3,5}"), r"a*?b+c+");
+        assert_eq!(loosen(r"\{3\}[{3}]x"), r"\{3\}[{3}]x");
+        assert_eq!(loosen(r"[]{2}]{4}"), r"[]{2}]+");
+        assert_eq!(loosen(r"[^]x]{4}[[:alpha:]]{2}"), r"[^]x]+[[:alpha:]]+");
+        assert_eq!(loosen(r"(?P<secret>x){1}"), r"(?P<secret>x)+");
+        assert_eq!(loosen(r"a{,3}b{x}"), r"a{,3}b{x}");
+        // Looser pattern matches everything the exact one does.
+        let exact = build_regex(r"\b(AKIA[A-Z2-7]{16})\b").unwrap();
+        let loose = build_regex(&loosen(r"\b(AKIA[A-Z2-7]{16})\b")).unwrap();
+        for s in ["AKIA2345234523452345", "x AKIAABCDEFGHIJKLMNOP y"] {
+            assert!(exact.is_match(s.as_bytes()) && loose.is_match(s.as_bytes()));
+        }
+    }
+}
