@@ -63,6 +63,26 @@ pub enum Command {
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Put the hook in place (or remove it with --uninstall). The hook refers to this binary and
+    /// to --policy by absolute path
+    Install {
+        /// bare: <repo.git>/hooks/pre-receive; gitea: hooks/pre-receive.d/pushgate; gitlab:
+        /// custom_hooks/pre-receive.d/pushgate; local: .git/hooks/pre-push of a clone
+        #[arg(value_enum)]
+        kind: InstallKind,
+        /// The repository (default: the current directory), the repositories root with
+        /// `gitea --all`, or GitLab's custom hooks directory with `gitlab --global`
+        path: Option<PathBuf>,
+        /// gitea: install into every <root>/<owner>/<repo>.git
+        #[arg(long)]
+        all: bool,
+        /// gitlab: install into the server-wide <dir>/pre-receive.d
+        #[arg(long)]
+        global: bool,
+        /// Remove what pushgate installed, restoring a hook it chained
+        #[arg(long)]
+        uninstall: bool,
+    },
     /// Policy file tools
     Policy {
         #[command(subcommand)]
@@ -76,4 +96,12 @@ pub enum Command {
 pub enum PolicyCommand {
     /// Validate a policy file (default: the one pushgate would use here); errors point at file:line:col
     Check { file: Option<PathBuf> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InstallKind {
+    Bare,
+    Gitea,
+    Gitlab,
+    Local,
 }

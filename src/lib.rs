@@ -7,6 +7,7 @@
 pub mod budget;
 pub mod checks;
 pub mod cli;
+pub mod install;
 pub mod policy;
 pub mod push;
 pub mod report;

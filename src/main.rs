@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use pushgate::cli::{Cli, Command, PolicyCommand};
+use pushgate::cli::{Cli, Command, InstallKind, PolicyCommand};
 use pushgate::policy::Policy;
 use pushgate::report::{self, Decision, Format, Style};
 use pushgate::{Error, Outcome};
@@ -88,6 +88,53 @@ fn policy_check(cli: &Cli, file: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
+fn absolute(p: &std::path::Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+fn install(
+    cli: &Cli,
+    kind: InstallKind,
+    path: Option<&std::path::Path>,
+    all: bool,
+    global: bool,
+    uninstall: bool,
+) -> ExitCode {
+    use pushgate::install::{Options, Target};
+    let dir = path.map_or_else(|| std::path::PathBuf::from("."), absolute);
+    let target = match (kind, all, global) {
+        (InstallKind::Bare, false, false) => Target::Bare(dir),
+        (InstallKind::Gitea, false, false) => Target::Gitea(dir),
+        (InstallKind::Gitea, true, false) => Target::GiteaAll(dir),
+        (InstallKind::Gitlab, false, false) => Target::GitLab(dir),
+        (InstallKind::Gitlab, false, true) => Target::GitLabGlobal(dir),
+        (InstallKind::Local, false, false) => Target::Local(dir),
+        _ => {
+            err("pushgate: --all goes with `install gitea`, --global with `install gitlab`\n");
+            return ExitCode::from(2);
+        }
+    };
+    let binary = match std::env::current_exe() {
+        Ok(b) => absolute(&b),
+        Err(e) => {
+            err(&format!("pushgate: cannot tell where this binary is: {e}\n"));
+            return ExitCode::from(3);
+        }
+    };
+    let opts = Options { binary, policy: cli.policy.as_deref().map(absolute), uninstall };
+    match pushgate::install::install(&target, &opts) {
+        Ok(actions) => {
+            out(&actions.iter().map(|a| format!("{a}\n")).collect::<String>());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            err(&format!("pushgate: install failed: {e}\n"));
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn rules(cli: &Cli) -> ExitCode {
     let all = pushgate::rules::all();
     if cli.format == Format::Human {
@@ -118,6 +165,9 @@ fn run(cli: &Cli) -> ExitCode {
         Command::Scan { paths } => (false, pushgate::scan(policy, paths)),
         Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
         Command::Rules => return rules(cli),
+        Command::Install { kind, path, all, global, uninstall } => {
+            return install(cli, *kind, path.as_deref(), *all, *global, *uninstall);
+        }
         Command::Verify { stdin, revs } => {
             return match pushgate::verify(policy, revs, *stdin) {
                 Ok(v) => {
