@@ -253,3 +253,83 @@ fn a_policy_whose_key_file_does_not_parse_refuses_every_push() {
     assert!(text.contains("the policy cannot be used"), "{text}");
     assert!(text.contains("policy.toml:3:18"), "{text}");
 }
+
+/// Make git sign through gpg at a faked time (`gpg --faked-system-time`), so tests can sign in
+/// the past.
+fn sign_at(t: &TestRemote, when: &str) {
+    let wrapper = t.home().join("gpg-at");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nexec gpg --faked-system-time {when}! \"$@\"\n")).unwrap();
+    common::make_executable(&wrapper);
+    t.git(&["config", "gpg.program", wrapper.to_str().unwrap()]);
+}
+
+fn gpg(t: &TestRemote, args: &[&str]) -> String {
+    let out = std::process::Command::new("gpg")
+        .args(["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""])
+        .args(args)
+        .env("GNUPGHOME", t.gpg_home())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_key_that_expired_after_signing_is_accepted_and_a_signature_after_expiry_refused() {
+    let t = TestRemote::new("");
+    // The key is made in January 2020 without expiry; one commit is signed in June 2020, one in
+    // 2021; then a self-signature dated May 2020 gives the key an expiry of 2020-09-01 (gpg
+    // replaces the original self-signature, and refuses to sign with an expired key, hence the
+    // order).
+    gpg(
+        &t,
+        &[
+            "--faked-system-time",
+            "20200101T000000!",
+            "--quick-gen-key",
+            "Dev One <dev@example.org>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+    );
+    let listing = gpg(&t, &["--with-colons", "--list-keys", "dev@example.org"]);
+    let fpr = listing.lines().find(|l| l.starts_with("fpr:")).unwrap().split(':').nth(9).unwrap().to_string();
+    t.sign_with_gpg(&fpr);
+    sign_at(&t, "20200601T000000");
+    t.commit("a", "1\n", "signed while the key was valid");
+    sign_at(&t, "20210101T000000");
+    let late = t.commit("a", "2\n", "signed after the key's (later recorded) expiry");
+    gpg(&t, &["--faked-system-time", "20200501T000000!", "--quick-set-expire", &fpr, "2020-09-01"]);
+    std::fs::create_dir_all(t.home().join("keys")).unwrap();
+    std::fs::write(t.home().join("keys/dev.asc"), gpg(&t, &["--armor", "--export", &fpr])).unwrap();
+    t.set_policy(OPENPGP_ALL);
+    let p = t.push(&["HEAD~1:refs/heads/development"]);
+    assert!(p.ok, "signed before expiry must verify: {}", p.stderr);
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok);
+    let text = p.remote_lines();
+    assert!(text.contains(&format!("error[signature/expired-key]: commit {}", &late[..7])), "{text}");
+}
+
+#[test]
+fn a_hard_revoked_key_invalidates_even_old_signatures() {
+    let t = TestRemote::new("");
+    let fpr = t.gpg_key("Dev One", "dev@example.org", "dev.asc");
+    t.sign_with_gpg(&fpr);
+    t.commit("a", "1\n", "signed before the key was revoked");
+    // gpg wrote a revocation certificate (reason: none given = hard) when it made the key.
+    let rev = std::fs::read_to_string(t.home().join("g/openpgp-revocs.d").join(format!("{fpr}.rev"))).unwrap();
+    let rev_path = t.home().join("revoke.asc");
+    std::fs::write(
+        &rev_path,
+        rev.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+    )
+    .unwrap();
+    gpg(&t, &["--import", rev_path.to_str().unwrap()]);
+    std::fs::write(t.home().join("keys/dev.asc"), gpg(&t, &["--armor", "--export", &fpr])).unwrap();
+    t.set_policy(OPENPGP_ALL);
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok);
+    assert!(p.remote_lines().contains("error[signature/revoked-key]"), "{}", p.stderr);
+}

@@ -123,13 +123,7 @@ impl TestRemote {
     /// used by git for signing); export its public certificate to `<dir>/keys/<file>`; return the
     /// fingerprint.
     pub fn gpg_key(&self, name: &str, email: &str, file: &str) -> String {
-        let home = self.dir.path().join("g");
-        if !home.exists() {
-            std::fs::create_dir_all(&home).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
-            self.set_env("GNUPGHOME", home.to_str().unwrap());
-        }
+        let home = self.gpg_home();
         let gpg = |args: &[&str]| {
             let out = Command::new("gpg")
                 .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
@@ -148,6 +142,19 @@ impl TestRemote {
         std::fs::create_dir_all(&keys).unwrap();
         std::fs::write(keys.join(file), gpg(&["--armor", "--export", &fpr])).unwrap();
         fpr
+    }
+
+    /// This test's GNUPGHOME (short path: gpg-agent's socket path is length-limited), made on
+    /// first use and handed to every later git command.
+    pub fn gpg_home(&self) -> PathBuf {
+        let home = self.dir.path().join("g");
+        if !home.exists() {
+            std::fs::create_dir_all(&home).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+            self.set_env("GNUPGHOME", home.to_str().unwrap());
+        }
+        home
     }
 
     /// Generate an SSH ed25519 key pair at `<dir>/keys/<name>`; return the public key line.
