@@ -16,6 +16,9 @@ pub enum CheckError {
     Walk(#[from] WalkError),
 }
 
+/// Commits whose added content is held in memory at once.
+const CONTENT_BATCH: usize = 256;
+
 /// Run every check that applies to this push and collect one report.
 pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     let mut report = Report {
@@ -26,13 +29,20 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     report.findings.extend(branches::check(push, policy)?);
     report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
     if policy.pii.is_some() || policy.secrets.is_some() {
-        let added = crate::push::added::collect(&push.repo.repo, &push.commits, policy.max_blob_bytes)?;
-        let (mut findings, notes) = content::check(&added, policy);
+        // Batches bound memory on huge pushes: the added text of one batch is scanned and dropped
+        // before the next is read.
+        let mut seen = crate::push::added::Seen::new();
+        let mut findings = Vec::new();
+        let mut notes = Vec::new();
+        for batch in push.commits.chunks(CONTENT_BATCH) {
+            let added = crate::push::added::collect(&push.repo.repo, batch, policy.max_blob_bytes, &mut seen)?;
+            let (f, n) = content::check(&added, policy);
+            findings.extend(f);
+            notes.extend(n);
+        }
         for f in &mut findings {
-            if let Some(c) = push.commits.iter().find(|c| Some(c.id) == f.commit)
-                && let Some(&i) = c.refs.first()
-            {
-                f.reference = Some(push.updates[i].name.clone());
+            if let Some(r) = f.commit.and_then(|c| push.ref_of(c)) {
+                f.reference = Some(r.to_string());
             }
         }
         report.findings.extend(findings);

@@ -100,10 +100,19 @@ fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_SNIFF)].contains(&0)
 }
 
-/// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped.
-pub fn collect(repo: &gix::Repository, commits: &[NewCommit], max_blob: u64) -> Result<Added, WalkError> {
+/// (old blob, new blob) pairs already read, so that a pair carried by many commits is read and
+/// scanned once.
+pub type Seen = HashSet<(Option<ObjectId>, ObjectId)>;
+
+/// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped. `seen` carries over
+/// between batches of one push.
+pub fn collect(
+    repo: &gix::Repository,
+    commits: &[NewCommit],
+    max_blob: u64,
+    seen: &mut Seen,
+) -> Result<Added, WalkError> {
     let mut added = Added::default();
-    let mut seen: HashSet<(Option<ObjectId>, ObjectId)> = HashSet::new();
     for c in commits {
         crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
         let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;

@@ -59,6 +59,8 @@ pub struct Push {
     pub identity: Identity,
     /// The new commits, newest first.
     pub commits: Vec<NewCommit>,
+    /// Position of each new commit in `commits`.
+    index: HashMap<ObjectId, usize>,
     /// Branch tips as they stood before the push, by short branch name (server: the repository's
     /// refs; pre-push: the remote-tracking refs and the remote's old values).
     branches_before: HashMap<String, ObjectId>,
@@ -103,12 +105,14 @@ impl Push {
     /// HEAD's commits that are on no remote-tracking ref.
     pub fn check(repo: Repo, revs: &[String]) -> Result<Self, PushError> {
         let list = rev_list(&repo.repo, revs)?;
-        let commits = list.into_iter().map(|(id, parents)| NewCommit { id, parents, refs: Vec::new() }).collect();
+        let commits: Vec<NewCommit> =
+            list.into_iter().map(|(id, parents)| NewCommit { id, parents, refs: Vec::new() }).collect();
         Ok(Self {
             mode: Mode::Check,
             repo,
             updates: Vec::new(),
             identity: Identity::local(),
+            index: index_of(&commits),
             commits,
             branches_before: HashMap::new(),
         })
@@ -133,11 +137,11 @@ impl Push {
         let ids: Vec<ObjectId> = tips.iter().map(|(_, c)| *c).collect();
         let list = walk::new_commits(&repo.repo, &ids, hidden)?;
         let mut refs = walk::attribute(&list, &tips);
-        let commits = list
+        let commits: Vec<NewCommit> = list
             .into_iter()
             .map(|(id, parents)| NewCommit { id, parents, refs: refs.remove(&id).unwrap_or_default() })
             .collect();
-        Ok(Self { mode, repo, updates, identity, commits, branches_before })
+        Ok(Self { mode, repo, updates, identity, index: index_of(&commits), commits, branches_before })
     }
 
     /// Where branch `name` stood before the push, as far as this side knows.
@@ -157,8 +161,23 @@ impl Push {
 
     /// Is `id` one of the commits this push introduces?
     pub fn is_new(&self, id: ObjectId) -> bool {
-        self.commits.iter().any(|c| c.id == id)
+        self.index.contains_key(&id)
     }
+
+    /// The new commit `id`, if it is one.
+    pub fn commit(&self, id: ObjectId) -> Option<&NewCommit> {
+        self.index.get(&id).and_then(|&i| self.commits.get(i))
+    }
+
+    /// The first ref (full name) whose new value reaches new commit `id`.
+    pub fn ref_of(&self, id: ObjectId) -> Option<&str> {
+        let c = self.commit(id)?;
+        c.refs.first().and_then(|&i| self.updates.get(i)).map(|u| u.name.as_str())
+    }
+}
+
+fn index_of(commits: &[NewCommit]) -> HashMap<ObjectId, usize> {
+    commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect()
 }
 
 /// All refs (optionally under a prefix) with their direct target ids; symbolic refs are skipped

@@ -170,7 +170,7 @@ fn forge_merge_ok(
     if !rule.forge_merges || !push.identity.forge_merge || !push.mode.is_server() {
         return Ok(false);
     }
-    let Some(commit) = push.commits.iter().find(|c| c.id == new) else { return Ok(false) };
+    let Some(commit) = push.commit(new) else { return Ok(false) };
     let [first, rest @ ..] = commit.parents.as_slice() else { return Ok(false) };
     if rest.is_empty() || Some(*first) != u.old {
         return Ok(false);

@@ -207,10 +207,8 @@ pub fn check(push: &Push, policy: &Policy, now: SystemTime) -> Result<Vec<Findin
             continue;
         }
         let mut f = finding("commit", *id, v, &policy.trust, policy);
-        if let Some(c) = push.commits.iter().find(|c| c.id == *id)
-            && let Some(&i) = c.refs.first()
-        {
-            f = f.at_ref(&push.updates[i].name);
+        if let Some(r) = push.ref_of(*id) {
+            f = f.at_ref(r);
         }
         out.push(f);
     }
@@ -224,7 +222,7 @@ fn forge_merge_of_verified(push: &Push, id: ObjectId, valid: &std::collections::
     if !push.identity.forge_merge || !push.mode.is_server() {
         return false;
     }
-    let Some(c) = push.commits.iter().find(|c| c.id == id) else { return false };
+    let Some(c) = push.commit(id) else { return false };
     c.parents.len() >= 2 && c.parents.iter().all(|p| !push.is_new(*p) || valid.contains(p))
 }
 
