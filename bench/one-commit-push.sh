@@ -190,7 +190,7 @@ $($T push.json)
 
 The hook's own wall time inside those pushes (timing shim, quarantine active): $inhook.
 
-**The hook on its own** (stdin from a file, \`GIT_DIR=.\`, no quarantine):
+**The hook on its own** (stdin from a file, \`GIT_DIR=.\`; no quarantine unless the row says so):
 
 $($T hook.json)
 

@@ -293,3 +293,29 @@ fn the_update_hook_judges_each_ref() {
     assert_eq!(t.server_ref("refs/heads/staging").unwrap(), base);
     assert_eq!(t.server_ref("refs/heads/topic").unwrap(), t.rev("HEAD"));
 }
+
+#[test]
+fn promotion_is_judged_the_same_with_a_commit_graph_on_the_server() {
+    let (t, base) = three_stages(PROMOTION_POLICY);
+    for i in 0..20 {
+        t.commit("app.txt", &format!("v{i}\n"), "history");
+    }
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.server_git(&["commit-graph", "write", "--reachable"]);
+    assert!(
+        t.server.join("objects/info/commit-graph").exists() || t.server.join("objects/info/commit-graphs").exists()
+    );
+    t.git(&["fetch", "-q", "origin"]);
+    // Promotion of a commit that is in the graph: accepted.
+    let p = t.push(&["origin/development:refs/heads/staging"]);
+    assert!(p.ok, "{}", p.stderr);
+    // A new (quarantined, not in the graph) commit straight to staging: refused.
+    t.commit("app.txt", "direct\n", "direct");
+    let p = t.push(&["HEAD:staging"]);
+    assert!(!p.ok);
+    assert!(p.remote_lines().contains("branch/not-promoted"), "{}", p.stderr);
+    // Rewinding live below its tip: refused as a force-push.
+    let p = t.push(&[&format!("+{base}:refs/heads/staging")]);
+    assert!(!p.ok);
+    assert!(p.remote_lines().contains("branch/force-push"), "{}", p.stderr);
+}

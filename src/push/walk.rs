@@ -28,10 +28,14 @@ pub fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<Option<Obj
     let mut current = id;
     // A chain of tags longer than this is hostile; git itself gives up much earlier.
     for _ in 0..64 {
-        let obj = repo.find_object(current).map_err(|e| WalkError::Object { id: current, message: e.to_string() })?;
-        match obj.kind {
+        // The header tells the kind without inflating the object: ref tips are mostly commits.
+        let kind =
+            repo.find_header(current).map_err(|e| WalkError::Object { id: current, message: e.to_string() })?.kind();
+        match kind {
             gix::object::Kind::Commit => return Ok(Some(current)),
             gix::object::Kind::Tag => {
+                let obj =
+                    repo.find_object(current).map_err(|e| WalkError::Object { id: current, message: e.to_string() })?;
                 let tag = obj.into_tag();
                 current =
                     tag.target_id().map_err(|e| WalkError::Object { id: current, message: e.to_string() })?.detach();
