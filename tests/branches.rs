@@ -314,7 +314,7 @@ fn promotion_is_judged_the_same_with_a_commit_graph_on_the_server() {
     let p = t.push(&["HEAD:staging"]);
     assert!(!p.ok);
     assert!(p.remote_lines().contains("branch/not-promoted"), "{}", p.stderr);
-    // Rewinding live below its tip: refused as a force-push.
+    // Rewinding staging below its tip: refused as a force-push.
     let p = t.push(&[&format!("+{base}:refs/heads/staging")]);
     assert!(!p.ok);
     assert!(p.remote_lines().contains("branch/force-push"), "{}", p.stderr);
