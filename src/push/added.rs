@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
+use rayon::prelude::*;
 
 use super::walk::{NewCommit, WalkError};
 
@@ -104,75 +105,118 @@ fn is_binary(data: &[u8]) -> bool {
 /// scanned once.
 pub type Seen = HashSet<(Option<ObjectId>, ObjectId)>;
 
+/// One changed path of one commit: the new blob and its versions in each parent (`None`: absent).
+struct Change {
+    path: String,
+    new: ObjectId,
+    olds: Vec<Option<ObjectId>>,
+}
+
+/// A commit's message and the paths it changes relative to every parent.
+fn commit_changes(repo: &gix::Repository, c: &NewCommit) -> Result<(AddedText, Vec<Change>), WalkError> {
+    crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
+    let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;
+    let commit = obj.into_commit();
+    let decoded = commit.decode().map_err(|e| err(c.id, e))?;
+    let tree = decoded.tree();
+    let message = decoded.message.to_vec();
+    let text = AddedText {
+        commit: c.id,
+        path: None,
+        lines: (1..=message.lines().count() as u32).collect(),
+        text: message,
+        header: None,
+    };
+    let mut parent_trees = Vec::new();
+    for p in &c.parents {
+        let pc = repo.find_object(*p).map_err(|e| err(*p, e))?.into_commit();
+        parent_trees.push(pc.tree_id().map_err(|e| err(*p, e))?.detach());
+    }
+    let per_parent: Vec<HashMap<String, (Option<ObjectId>, ObjectId)>> = if parent_trees.is_empty() {
+        vec![changes(repo, None, tree)?]
+    } else {
+        parent_trees.iter().map(|t| changes(repo, Some(*t), tree)).collect::<Result<_, _>>()?
+    };
+    let Some((first, rest)) = per_parent.split_first() else { return Ok((text, Vec::new())) };
+    let mut out: Vec<Change> = first
+        .iter()
+        // A merge adds a path's content only where it differs from every parent.
+        .filter(|(path, _)| rest.iter().all(|m| m.contains_key(*path)))
+        .map(|(path, (old, new))| Change {
+            path: path.clone(),
+            new: *new,
+            olds: std::iter::once(*old).chain(rest.iter().map(|m| m[path].0)).collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((text, out))
+}
+
+/// What reading one changed blob gives.
+enum Read {
+    Text(AddedText),
+    Skipped(ObjectId, String, String),
+}
+
+fn read_change(repo: &gix::Repository, commit: ObjectId, ch: &Change, max_blob: u64) -> Result<Read, WalkError> {
+    let blob = repo.find_object(ch.new).map_err(|e| err(ch.new, e))?;
+    crate::budget::PROGRESS.bytes_read.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+    if blob.data.len() as u64 > max_blob {
+        let why = format!("{} bytes, over the {max_blob}-byte limit", blob.data.len());
+        return Ok(Read::Skipped(commit, ch.path.clone(), why));
+    }
+    if is_binary(&blob.data) {
+        return Ok(Read::Skipped(commit, ch.path.clone(), "binary".into()));
+    }
+    let mut old_blobs = Vec::new();
+    for o in ch.olds.iter().flatten() {
+        let data = repo.find_object(*o).map_err(|e| err(*o, e))?.data.clone();
+        if data.len() as u64 <= max_blob && !is_binary(&data) {
+            old_blobs.push(data);
+        }
+    }
+    Ok(Read::Text(added_lines(commit, &ch.path, &blob.data, &old_blobs)))
+}
+
 /// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped. `seen` carries over
 /// between batches of one push.
+///
+/// Three phases keep the result deterministic while using every core: tree diffs per commit in
+/// parallel; then, in walk order, the decision which (old, new) pairs are new; then blob reads
+/// and line diffs in parallel. Each worker thread has its own handle on the same object store
+/// (gix's `Repository` is not `Sync`), which keeps the quarantine view.
 pub fn collect(
     repo: &gix::Repository,
     commits: &[NewCommit],
     max_blob: u64,
     seen: &mut Seen,
 ) -> Result<Added, WalkError> {
+    let sync = repo.clone().into_sync();
+    let per_commit: Vec<(AddedText, Vec<Change>)> = commits
+        .par_iter()
+        .map_init(|| sync.to_thread_local(), |repo, c| commit_changes(repo, c))
+        .collect::<Result<_, _>>()?;
     let mut added = Added::default();
-    for c in commits {
-        crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
-        let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;
-        let commit = obj.into_commit();
-        let decoded = commit.decode().map_err(|e| err(c.id, e))?;
-        let tree = decoded.tree();
-        let message = decoded.message.to_vec();
-        added.texts.push(AddedText {
-            commit: c.id,
-            path: None,
-            lines: (1..=message.lines().count() as u32).collect(),
-            text: message,
-            header: None,
-        });
-        let mut parent_trees = Vec::new();
-        for p in &c.parents {
-            let pc = repo.find_object(*p).map_err(|e| err(*p, e))?.into_commit();
-            parent_trees.push(pc.tree_id().map_err(|e| err(*p, e))?.detach());
+    let mut work: Vec<(ObjectId, Change)> = Vec::new();
+    for (c, (message, changes)) in commits.iter().zip(per_commit) {
+        added.texts.push(message);
+        for ch in changes {
+            added.paths.push(ChangedPath { commit: c.id, path: ch.path.clone(), blob: ch.new });
+            let pair = (ch.olds.first().copied().flatten(), ch.new);
+            if !seen.insert(pair) && ch.olds.len() == 1 {
+                continue;
+            }
+            work.push((c.id, ch));
         }
-        let per_parent: Vec<HashMap<String, (Option<ObjectId>, ObjectId)>> = if parent_trees.is_empty() {
-            vec![changes(repo, None, tree)?]
-        } else {
-            parent_trees.iter().map(|t| changes(repo, Some(*t), tree)).collect::<Result<_, _>>()?
-        };
-        let Some((first, rest)) = per_parent.split_first() else { continue };
-        let mut paths: Vec<&String> = first.keys().collect();
-        paths.sort();
-        for path in paths {
-            // A merge adds a path's content only where it differs from every parent.
-            if rest.iter().any(|m| !m.contains_key(path)) {
-                continue;
-            }
-            let (old, new) = first[path];
-            added.paths.push(ChangedPath { commit: c.id, path: path.clone(), blob: new });
-            let olds: Vec<Option<ObjectId>> = std::iter::once(old).chain(rest.iter().map(|m| m[path].0)).collect();
-            if !seen.insert((old, new)) && rest.is_empty() {
-                continue;
-            }
-            let blob = repo.find_object(new).map_err(|e| err(new, e))?;
-            crate::budget::PROGRESS.bytes_read.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-            if blob.data.len() as u64 > max_blob {
-                added.skipped.push((
-                    c.id,
-                    path.clone(),
-                    format!("{} bytes, over the {max_blob}-byte limit", blob.data.len()),
-                ));
-                continue;
-            }
-            if is_binary(&blob.data) {
-                added.skipped.push((c.id, path.clone(), "binary".into()));
-                continue;
-            }
-            let mut old_blobs = Vec::new();
-            for o in olds.iter().flatten() {
-                let data = repo.find_object(*o).map_err(|e| err(*o, e))?.data.clone();
-                if data.len() as u64 <= max_blob && !is_binary(&data) {
-                    old_blobs.push(data);
-                }
-            }
-            added.texts.push(added_lines(c.id, path, &blob.data, &old_blobs));
+    }
+    let read: Vec<Read> = work
+        .par_iter()
+        .map_init(|| sync.to_thread_local(), |repo, (commit, ch)| read_change(repo, *commit, ch, max_blob))
+        .collect::<Result<_, _>>()?;
+    for r in read {
+        match r {
+            Read::Text(t) => added.texts.push(t),
+            Read::Skipped(c, path, why) => added.skipped.push((c, path, why)),
         }
     }
     Ok(added)
