@@ -196,6 +196,11 @@ struct Compiled {
     regexes: Vec<Regex>,
 }
 
+/// Compile the detectors' regexes ahead of the first scan (call from a spare thread).
+pub fn warm() {
+    let _ = compiled();
+}
+
 /// Compiled once per process; every scanner shares it (config only filters detectors).
 fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();

@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use std::sync::OnceLock;
+
 use regex::bytes::{Captures, RegexSet, RegexSetBuilder};
 
 use super::builtin;
@@ -28,7 +30,10 @@ const ALLOW_MARKERS: &[&[u8]] = &[b"pushgate:allow", b"gitleaks:allow"];
 #[derive(Debug)]
 pub struct SecretScanner {
     rules: Vec<Rule>,
-    set: Option<RegexSet>,
+    /// The loosened patterns of the set, and the set itself, built on first use (or by
+    /// [`SecretScanner::warm`] on a spare thread) so that a hook's start-up does not wait for it.
+    patterns: Vec<String>,
+    set: OnceLock<Option<RegexSet>>,
     /// `set` pattern index → index in `rules`.
     set_rules: Vec<usize>,
     global: Allowlist,
@@ -79,6 +84,7 @@ impl SecretScanner {
     /// Built-ins adjusted by the policy's `[secrets]` table (and an imported gitleaks config).
     /// Returns every problem found, each with a byte span in the policy file when there is one.
     pub fn from_config(cfg: &SecretsConfig, gitleaks_text: Option<&str>) -> Result<Self, Vec<ConfigError>> {
+        let custom = !cfg.rules.is_empty() || gitleaks_text.is_some();
         let mut errors = Vec::new();
         if !cfg.enabled {
             // Still validate, so a typo is not hidden until someone enables the check.
@@ -95,7 +101,14 @@ impl SecretScanner {
         let Some((rules, global, files)) = parts else {
             return Err(errors);
         };
-        let scanner = match Self::assemble(rules, global, files) {
+        let scanner = match Self::assemble(rules, global, files).and_then(|s| {
+            // Built-in rules (or a subset of them) are known to compile together; custom ones are
+            // proven now, so that a bad policy is refused at load and not at the first push.
+            if custom {
+                s.try_set()?;
+            }
+            Ok(s)
+        }) {
             Ok(s) => s,
             Err(e) => {
                 return Err(vec![ConfigError {
@@ -113,7 +126,8 @@ impl SecretScanner {
     pub fn empty() -> Self {
         SecretScanner {
             rules: Vec::new(),
-            set: None,
+            patterns: Vec::new(),
+            set: OnceLock::new(),
             set_rules: Vec::new(),
             global: Allowlist::default(),
             files: Vec::new(),
@@ -134,18 +148,45 @@ impl SecretScanner {
                 set_rules.push(i);
             }
         }
-        let set = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                RegexSetBuilder::new(patterns)
-                    .unicode(false)
-                    .size_limit(SET_SIZE_LIMIT)
-                    .dfa_size_limit(SET_DFA_LIMIT)
-                    .build()?,
-            )
-        };
-        Ok(SecretScanner { rules, set, set_rules, global, files })
+        Ok(SecretScanner { rules, patterns, set: OnceLock::new(), set_rules, global, files })
+    }
+
+    fn build_set(patterns: &[String]) -> Result<Option<RegexSet>, regex::Error> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        RegexSetBuilder::new(patterns)
+            .unicode(false)
+            .size_limit(SET_SIZE_LIMIT)
+            .dfa_size_limit(SET_DFA_LIMIT)
+            .build()
+            .map(Some)
+    }
+
+    /// Build the set now, reporting a failure (used to validate custom rules at load).
+    fn try_set(&self) -> Result<(), regex::Error> {
+        if self.set.get().is_none() {
+            let set = Self::build_set(&self.patterns)?;
+            let _ = self.set.set(set);
+        }
+        Ok(())
+    }
+
+    /// The rule set, built on first use.
+    fn set(&self) -> Option<&RegexSet> {
+        self.set
+            .get_or_init(|| {
+                Self::build_set(&self.patterns).expect(
+                    "BUG: the set compiles because built-in rules are tested together (builtin_rules_compile) and \
+                     custom ones are compiled when the policy loads",
+                )
+            })
+            .as_ref()
+    }
+
+    /// Build the rule set ahead of the first scan (call from a spare thread).
+    pub fn warm(&self) {
+        let _ = self.set();
     }
 
     /// Every rule, content and file-name, for `pushgate rules`.
@@ -171,7 +212,7 @@ impl SecretScanner {
 
     /// Find secrets in `text` (a whole file, or added lines joined by `\n`) found at `path`.
     pub fn scan(&self, path: &[u8], text: &[u8]) -> Vec<SecretMatch> {
-        let Some(set) = &self.set else {
+        let Some(set) = self.set() else {
             return Vec::new();
         };
         if self.global.path_allowed(path) {
