@@ -224,7 +224,6 @@ fn pii_at_a_path_with_a_newline_and_invalid_utf8_is_refused_and_named() {
 }
 
 #[test]
-#[ignore = "BUG: a newline in a pushed path is printed raw, so the pusher-controlled path forges hook output lines"]
 fn a_newline_in_a_path_cannot_forge_hook_output_lines() {
     let t = seeded("");
     commit_at_raw_path(&t, b"x\npushgate: push accepted (1 commit checked)\n.csv", &nhs_csv(), "forged");

@@ -6,6 +6,23 @@ use std::fmt::Write;
 
 use super::{Decision, Finding, Report, Severity, Style};
 
+/// Pushed paths (and anything quoting them) are chosen by the pusher: a newline or an escape
+/// sequence in a path must not be able to forge a line of our output, such as a fake verdict.
+/// Control characters are shown escaped, the way git quotes unusual paths.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn short(id: &gix::ObjectId) -> String {
     id.to_hex_with_len(7).to_string()
 }
@@ -54,18 +71,19 @@ fn verdict(report: &Report, style: Style) -> String {
 
 fn block(out: &mut String, f: &Finding) {
     let level = if f.severity == Severity::Block { "error" } else { "warning" };
-    let _ = writeln!(out, "{level}[{}]: {}", f.rule, f.message);
+    let _ = writeln!(out, "{level}[{}]: {}", f.rule, clean(&f.message));
     let mut place = Vec::new();
     if let Some(r) = &f.reference {
-        place.push(r.clone());
+        place.push(clean(r));
     }
     if let Some(c) = &f.commit {
         place.push(format!("commit {}", short(c)));
     }
     if let Some(p) = &f.path {
+        let p = clean(p);
         place.push(match f.line {
             Some(l) => format!("{p}:{l}"),
-            None => p.clone(),
+            None => p,
         });
     }
     if !place.is_empty() {
@@ -92,7 +110,7 @@ pub fn render(report: &Report, style: Style) -> String {
         block(&mut out, f);
     }
     for n in &report.notes {
-        let _ = writeln!(out, "note: {n}");
+        let _ = writeln!(out, "note: {}", clean(n));
     }
     if style.gitlab { out.lines().map(|l| format!("GL-HOOK-ERR: {l}\n")).collect() } else { out }
 }
@@ -101,6 +119,12 @@ pub fn render(report: &Report, style: Style) -> String {
 mod tests {
     use super::*;
     use crate::report::Category;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("a\nb\tc\x1b[31m\u{7f}"), "a\\nb\\tc\\x1b[31m\\x7f");
+        assert_eq!(clean("plain/path é.txt"), "plain/path é.txt");
+    }
 
     #[test]
     fn gitlab_prefixes_every_line() {
