@@ -286,7 +286,6 @@ fn a_protected_branch_pointed_at_a_tree_is_refused() {
 }
 
 #[test]
-#[ignore = "BUG: content pushed as a blob or tree under refs/tags/ (no commit) is never scanned: PII gets in"]
 fn pii_in_a_blob_pushed_directly_to_a_tag_is_refused() {
     let t = seeded("");
     let blob = write_object(&t, "blob", nhs_csv().as_bytes());

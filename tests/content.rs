@@ -177,3 +177,25 @@ fn sensitive_file_names_are_refused() {
     assert!(!p.ok);
     assert!(p.remote_lines().contains("secret/file-"), "{}", p.stderr);
 }
+
+#[test]
+fn annotated_tag_messages_and_trees_pushed_to_a_ref_are_scanned() {
+    let t = TestRemote::new("");
+    t.commit("a.txt", "1\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.git(&["tag", "-a", "-m", &format!("release notes\ndeploy token {GHP}\n"), "v1.0"]);
+    let p = t.push(&["v1.0"]);
+    assert!(!p.ok, "{}", p.stderr);
+    let text = p.remote_lines();
+    assert!(text.contains("error[secret/github-pat]") && text.contains("refs/tags/v1.0"), "{text}");
+    assert_eq!(t.server_ref("refs/tags/v1.0"), None);
+
+    // A tree with a secret, pushed to a ref without any commit.
+    std::fs::write(t.work.join("creds.py"), format!("token = \"{GHP}\"\n")).unwrap();
+    t.git(&["add", "creds.py"]);
+    let tree = t.git(&["write-tree"]).trim().to_string();
+    t.git(&["update-ref", "refs/tags/snapshot", &tree]);
+    let p = t.push(&["refs/tags/snapshot"]);
+    assert!(!p.ok, "{}", p.stderr);
+    assert!(p.remote_lines().contains("creds.py:1"), "{}", p.stderr);
+}

@@ -45,6 +45,23 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
                 f.reference = Some(r.to_string());
             }
         }
+        // Content that reaches a ref without a commit: annotated-tag messages, and trees or blobs
+        // pushed to a ref directly.
+        if !push.tip_objects.is_empty() {
+            let objects: Vec<_> =
+                push.tip_objects.iter().map(|o| (o.id, o.kind, push.updates[o.update].name.clone())).collect();
+            let added =
+                crate::push::added::collect_objects(&push.repo.repo, &objects, policy.max_blob_bytes, &mut seen)?;
+            let (mut f, n) = content::check(&added, policy);
+            for x in &mut f {
+                if let Some(o) = push.tip_objects.iter().find(|o| Some(o.id) == x.commit) {
+                    x.reference = Some(push.updates[o.update].name.clone());
+                    x.commit = None;
+                }
+            }
+            findings.extend(f);
+            notes.extend(n);
+        }
         report.findings.extend(findings);
         report.notes.extend(notes);
     }

@@ -222,6 +222,53 @@ pub fn collect(
     Ok(added)
 }
 
+/// Collect what non-commit tip objects add: an annotated tag's message, a blob's content (named
+/// after the ref), every blob of a tree (as if it were a root commit's).
+pub fn collect_objects(
+    repo: &gix::Repository,
+    objects: &[(ObjectId, gix::object::Kind, String)],
+    max_blob: u64,
+    seen: &mut Seen,
+) -> Result<Added, WalkError> {
+    let mut added = Added::default();
+    let mut work = Vec::new();
+    for (id, kind, name) in objects {
+        match kind {
+            gix::object::Kind::Tag => {
+                let tag = repo.find_object(*id).map_err(|e| err(*id, e))?.into_tag();
+                let message = tag.decode().map_err(|e| err(*id, e))?.message.to_vec();
+                added.texts.push(AddedText {
+                    commit: *id,
+                    path: None,
+                    lines: (1..=message.lines().count() as u32).collect(),
+                    text: message,
+                    header: None,
+                });
+            }
+            gix::object::Kind::Blob => work.push((*id, Change { path: name.clone(), new: *id, olds: vec![None] })),
+            gix::object::Kind::Tree => {
+                let mut changes: Vec<_> = changes(repo, None, *id)?.into_iter().collect();
+                changes.sort();
+                for (path, (_, new)) in changes {
+                    work.push((*id, Change { path, new, olds: vec![None] }));
+                }
+            }
+            gix::object::Kind::Commit => {}
+        }
+    }
+    for (id, ch) in work {
+        if !seen.insert((None, ch.new)) {
+            continue;
+        }
+        added.paths.push(ChangedPath { commit: id, path: ch.path.clone(), blob: ch.new });
+        match read_change(repo, id, &ch, max_blob)? {
+            Read::Text(t) => added.texts.push(t),
+            Read::Skipped(c, path, why) => added.skipped.push((c, path, why)),
+        }
+    }
+    Ok(added)
+}
+
 /// The lines of `new` that are added: for one old version by a line diff, for several (a merge)
 /// the lines found in none of them.
 fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> AddedText {

@@ -17,6 +17,16 @@ pub use identity::{Forge, Identity};
 pub use repo::{OpenError, Repo};
 pub use walk::{NewCommit, WalkError};
 
+/// An object a push's ref points at (directly or through tags) that is not a commit: its content
+/// or message is new too and must be scanned.
+#[derive(Debug, Clone)]
+pub struct TipObject {
+    /// Index into `Push::updates`.
+    pub update: usize,
+    pub id: ObjectId,
+    pub kind: gix::object::Kind,
+}
+
 /// How pushgate was invoked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -61,6 +71,9 @@ pub struct Push {
     pub commits: Vec<NewCommit>,
     /// Position of each new commit in `commits`.
     index: HashMap<ObjectId, usize>,
+    /// Annotated tags, trees and blobs the new ref values lead to, other than commits, that no
+    /// ref pointed at before the push.
+    pub tip_objects: Vec<TipObject>,
     /// Branch tips as they stood before the push, by short branch name (server: the repository's
     /// refs; pre-push: the remote-tracking refs and the remote's old values).
     branches_before: HashMap<String, ObjectId>,
@@ -114,6 +127,7 @@ impl Push {
             identity: Identity::local(),
             index: index_of(&commits),
             commits,
+            tip_objects: Vec::new(),
             branches_before: HashMap::new(),
         })
     }
@@ -127,11 +141,18 @@ impl Push {
         branches_before: HashMap<String, ObjectId>,
     ) -> Result<Self, PushError> {
         let mut tips = Vec::new();
+        let mut tip_objects = Vec::new();
+        let known: std::collections::HashSet<ObjectId> = hidden.iter().copied().collect();
         for (i, u) in updates.iter().enumerate() {
-            if let Some(new) = u.new
-                && let Some(c) = walk::peel_to_commit(&repo.repo, new)?
-            {
-                tips.push((i, c));
+            let Some(new) = u.new else { continue };
+            let peeled = walk::peel(&repo.repo, new)?;
+            for tag in peeled.tags.iter().filter(|t| !known.contains(*t)) {
+                tip_objects.push(TipObject { update: i, id: *tag, kind: gix::object::Kind::Tag });
+            }
+            if peeled.kind == gix::object::Kind::Commit {
+                tips.push((i, peeled.end));
+            } else if !known.contains(&peeled.end) {
+                tip_objects.push(TipObject { update: i, id: peeled.end, kind: peeled.kind });
             }
         }
         let ids: Vec<ObjectId> = tips.iter().map(|(_, c)| *c).collect();
@@ -141,7 +162,7 @@ impl Push {
             .into_iter()
             .map(|(id, parents)| NewCommit { id, parents, refs: refs.remove(&id).unwrap_or_default() })
             .collect();
-        Ok(Self { mode, repo, updates, identity, index: index_of(&commits), commits, branches_before })
+        Ok(Self { mode, repo, updates, identity, index: index_of(&commits), commits, tip_objects, branches_before })
     }
 
     /// Where branch `name` stood before the push, as far as this side knows.

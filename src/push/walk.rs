@@ -23,27 +23,40 @@ pub enum WalkError {
     Object { id: ObjectId, message: String },
 }
 
-/// Peel `id` through annotated tags. `Ok(None)` when it ends at a tree or blob.
-pub fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<Option<ObjectId>, WalkError> {
+/// Where a ref value leads: the annotated tags on the way, and the object at the end.
+#[derive(Debug, Clone)]
+pub struct Peeled {
+    pub tags: Vec<ObjectId>,
+    pub end: ObjectId,
+    pub kind: gix::object::Kind,
+}
+
+fn object_error(id: ObjectId) -> impl Fn(gix::Error) -> WalkError {
+    move |e| WalkError::Object { id, message: e.to_string() }
+}
+
+/// Follow `id` through annotated tags to the first object that is not a tag.
+pub fn peel(repo: &gix::Repository, id: ObjectId) -> Result<Peeled, WalkError> {
     let mut current = id;
+    let mut tags = Vec::new();
     // A chain of tags longer than this is hostile; git itself gives up much earlier.
     for _ in 0..64 {
         // The header tells the kind without inflating the object: ref tips are mostly commits.
-        let kind =
-            repo.find_header(current).map_err(|e| WalkError::Object { id: current, message: e.to_string() })?.kind();
-        match kind {
-            gix::object::Kind::Commit => return Ok(Some(current)),
-            gix::object::Kind::Tag => {
-                let obj =
-                    repo.find_object(current).map_err(|e| WalkError::Object { id: current, message: e.to_string() })?;
-                let tag = obj.into_tag();
-                current =
-                    tag.target_id().map_err(|e| WalkError::Object { id: current, message: e.to_string() })?.detach();
-            }
-            gix::object::Kind::Tree | gix::object::Kind::Blob => return Ok(None),
+        let kind = repo.find_header(current).map_err(object_error(current))?.kind();
+        if kind != gix::object::Kind::Tag {
+            return Ok(Peeled { tags, end: current, kind });
         }
+        tags.push(current);
+        let tag = repo.find_object(current).map_err(object_error(current))?.into_tag();
+        current = tag.target_id().map_err(object_error(current))?.detach();
     }
     Err(WalkError::Object { id, message: "tag chain is too long".into() })
+}
+
+/// Peel `id` through annotated tags. `Ok(None)` when it ends at a tree or blob.
+pub fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<Option<ObjectId>, WalkError> {
+    let p = peel(repo, id)?;
+    Ok((p.kind == gix::object::Kind::Commit).then_some(p.end))
 }
 
 /// `rev-list <tips> --not <hidden>`, newest first. `hidden` ids that are not commits are peeled;
