@@ -13,6 +13,10 @@ const NHS: &str = "401 023 2137";
 const CPF: &str = "390.533.447-05";
 const CARD: &str = "4539 1488 0343 6467";
 
+/// Synthetic credentials in valid shapes (from the rules' samples).
+const GHP: &str = "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";
+const AWS_SECRET: &str = "qzX3naCzcF/JcMHqDy7eZ+ZfzqhniCoqtbp6TuwF";
+
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
@@ -60,6 +64,11 @@ fn forbidden() -> Vec<String> {
         v.push(s.to_string());
         v.push(digits(s));
     }
+    // A secret must not appear whole, nor anything past the four characters a mask may show.
+    for s in [GHP, AWS_SECRET] {
+        v.push(s[4..].to_string());
+        v.push(s[s.len() - 12..].to_string());
+    }
     v
 }
 
@@ -85,6 +94,11 @@ fn setup() -> TestRemote {
     let p = t.push(&["HEAD:development"]);
     assert!(p.ok, "{}", p.stderr);
     t.commit("data/patients.csv", &planted(), &format!("import\n\nnhs_number: {NHS}\ncard_number: {CARD}\n"));
+    t.commit(
+        "data/settings.py",
+        &format!("GITHUB_TOKEN = \"{GHP}\"\naws_secret_access_key = {AWS_SECRET}\n"),
+        &format!("config\n\ntoken {GHP}\n"),
+    );
     t
 }
 
@@ -95,7 +109,9 @@ fn check_in_every_format_never_prints_a_value() {
         let out = t.pushgate(&t.work, &["--format", format, "check"], b"", &[("PUSHGATE_LOG", "trace")]);
         assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
         let all = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-        for rule in ["pii/uk-nhs-number", "pii/br-cpf", "pii/payment-card"] {
+        for rule in
+            ["pii/uk-nhs-number", "pii/br-cpf", "pii/payment-card", "secret/github-pat", "secret/aws-secret-access-key"]
+        {
             assert!(all.contains(rule), "{format}: {rule} not found, the test would prove nothing:\n{all}");
         }
         assert_no_leak(&format!("check --format {format}"), &out.stdout, &out.stderr);
@@ -109,7 +125,7 @@ fn scan_in_every_format_never_prints_a_value() {
         let out = t.pushgate(&t.work, &["--format", format, "scan", "data"], b"", &[("PUSHGATE_LOG", "trace")]);
         assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
         let all = String::from_utf8_lossy(&out.stdout);
-        assert!(all.contains("pii/payment-card"), "{format}:\n{all}");
+        assert!(all.contains("pii/payment-card") && all.contains("secret/github-pat"), "{format}:\n{all}");
         assert_no_leak(&format!("scan --format {format}"), &out.stdout, &out.stderr);
     }
 }
