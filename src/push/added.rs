@@ -36,19 +36,10 @@ impl AddedText {
     }
 }
 
-/// A path a new commit adds or changes (for file-name rules).
-#[derive(Debug, Clone)]
-pub struct ChangedPath {
-    pub commit: ObjectId,
-    pub path: String,
-    pub blob: ObjectId,
-}
-
 /// Everything a push adds.
 #[derive(Debug, Default)]
 pub struct Added {
     pub texts: Vec<AddedText>,
-    pub paths: Vec<ChangedPath>,
     /// `(commit, path, reason)` of blobs that were not scanned.
     pub skipped: Vec<(ObjectId, String, String)>,
 }
@@ -201,7 +192,6 @@ pub fn collect(
     for (c, (message, changes)) in commits.iter().zip(per_commit) {
         added.texts.push(message);
         for ch in changes {
-            added.paths.push(ChangedPath { commit: c.id, path: ch.path.clone(), blob: ch.new });
             let pair = (ch.olds.first().copied().flatten(), ch.new);
             if !seen.insert(pair) && ch.olds.len() == 1 {
                 continue;
@@ -260,7 +250,6 @@ pub fn collect_objects(
         if !seen.insert((None, ch.new)) {
             continue;
         }
-        added.paths.push(ChangedPath { commit: id, path: ch.path.clone(), blob: ch.new });
         match read_change(repo, id, &ch, max_blob)? {
             Read::Text(t) => added.texts.push(t),
             Read::Skipped(c, path, why) => added.skipped.push((c, path, why)),

@@ -291,11 +291,11 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Formats unix seconds as `YYYYMMDDHHMMSSZ`, the form [`parse_time`] reads back.
-pub fn format_time(t: i64) -> String {
+/// Unix seconds as UTC `[year, month, day, hour, minute, second]` (inverse of
+/// `days_from_civil`, Howard Hinnant's algorithm).
+pub fn civil(t: i64) -> [i64; 6] {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    // Inverse of days_from_civil.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -305,7 +305,13 @@ pub fn format_time(t: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}{:02}{:02}{:02}Z", secs / 3_600, secs % 3_600 / 60, secs % 60)
+    [year, month, day, secs / 3_600, secs % 3_600 / 60, secs % 60]
+}
+
+/// Formats unix seconds as `YYYYMMDDHHMMSSZ`, the form [`parse_time`] reads back.
+pub fn format_time(t: i64) -> String {
+    let [year, month, day, h, m, s] = civil(t);
+    format!("{year:04}{month:02}{day:02}{h:02}{m:02}{s:02}Z")
 }
 
 /// OpenSSH `match_pattern_list`: true when some positive pattern matches and no `!pattern` does.
