@@ -46,6 +46,12 @@ pub fn all() -> Vec<RuleMeta> {
     v.extend_from_slice(crate::checks::branches::codes::RULES);
     v.extend_from_slice(crate::checks::signatures::codes::RULES);
     v.extend(
+        crate::checks::content::secrets::SecretScanner::builtin()
+            .rules()
+            .into_iter()
+            .map(|r| RuleMeta { id: Cow::Owned(r.id.to_string()), summary: Cow::Owned(r.description.to_string()) }),
+    );
+    v.extend(
         crate::checks::content::pii::PiiScanner::builtin()
             .detectors()
             .into_iter()
@@ -75,6 +81,11 @@ mod tests {
             );
         }
         let n = ids.len();
+        // Every category is listed, secrets with all their built-in rules and file-name rules.
+        for prefix in ["branch/", "signature/", "pii/", "policy/", "secret/github-pat", "secret/file-"] {
+            assert!(ids.iter().any(|id| id.starts_with(prefix)), "no {prefix} rule listed");
+        }
+        assert!(ids.iter().filter(|id| id.starts_with("secret/")).count() >= 150, "secret rules missing");
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate rule ids");

@@ -237,7 +237,7 @@ fn rules_lists_stable_ids() {
     }
     let out = std::process::Command::new(BIN).args(["rules", "--format", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["rules"].as_array().unwrap().len() >= 10);
+    assert!(v["rules"].as_array().unwrap().len() >= 180);
 }
 
 #[test]
