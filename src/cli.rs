@@ -17,7 +17,8 @@ use crate::report::Format;
                   The same checks run as a pre-push hook and as `pushgate check`.\n\n\
                   Exit codes: 0 accepted, 1 rejected (findings), 2 usage or policy error, 3 internal error.\n\
                   Policy lookup without --policy: $PUSHGATE_POLICY, pushgate.toml in $GIT_DIR, \
-                  /etc/pushgate/policy.toml, then the embedded default."
+                  /etc/pushgate/policy.toml, then the embedded default.\n\
+                  Diagnostic logs on stderr: PUSHGATE_LOG=debug (tracing filter syntax); values are never logged."
 )]
 pub struct Cli {
     /// Policy file (default: $PUSHGATE_POLICY, $GIT_DIR/pushgate.toml, /etc/pushgate/policy.toml, embedded)
