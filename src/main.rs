@@ -194,6 +194,7 @@ fn main() -> ExitCode {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)
+            .with_ansi(false)
             .try_init();
     }
     let cli = Cli::parse();

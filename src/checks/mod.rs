@@ -26,8 +26,17 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         refs: push.updates.iter().map(|u| u.name.clone()).collect(),
         ..Report::default()
     };
+    let started = std::time::Instant::now();
+    tracing::debug!(
+        commits = push.commits.len(),
+        refs = push.updates.len(),
+        tip_objects = push.tip_objects.len(),
+        "checking push"
+    );
     report.findings.extend(branches::check(push, policy)?);
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "branch rules done");
     report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "signatures done");
     if policy.pii.is_some() || policy.secrets.is_some() {
         // Batches bound memory on huge pushes: the added text of one batch is scanned and dropped
         // before the next is read.
@@ -65,6 +74,7 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         report.findings.extend(findings);
         report.notes.extend(notes);
     }
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, findings = report.findings.len(), "checks done");
     // Only refs with a problem are named in the verdict line.
     report.refs.retain(|r| report.findings.iter().any(|f| f.reference.as_deref() == Some(r)));
     Ok(report)

@@ -158,6 +158,7 @@ impl Policy {
 
     /// Read and validate the policy file at `path`.
     pub fn from_file(path: &Path) -> Result<Self, PolicyError> {
+        tracing::debug!(policy = %path.display(), "loading policy");
         let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
             diagnostics: vec![Diagnostic::bare(format!("cannot read policy {}: {e}", path.display()))],
         })?;

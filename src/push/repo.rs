@@ -89,6 +89,7 @@ impl Repo {
             }
         }
         let kind = repo.object_hash();
+        tracing::debug!(quarantine = %quarantine.display(), alternates = dirs.len(), "reading pushed objects from the quarantine");
         let store = gix::odb::at(&odb, kind).map_err(OpenError::Shim)?;
         repo.objects = gix::OdbHandle::new(store, kind);
         Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine) })
