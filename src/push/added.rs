@@ -169,6 +169,12 @@ fn read_change(repo: &gix::Repository, commit: ObjectId, ch: &Change, max_blob: 
     Ok(Read::Text(added_lines(commit, &ch.path, &blob.data, &old_blobs)))
 }
 
+/// A few long chunks per thread: each chunk gets one repository handle whose pack cache keeps
+/// delta bases across the blobs it reads (a handle per item would re-inflate delta chains).
+fn chunk_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads() * 4).max(1)
+}
+
 /// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped. `seen` carries over
 /// between batches of one push.
 ///
@@ -184,9 +190,15 @@ pub fn collect(
 ) -> Result<Added, WalkError> {
     let sync = repo.clone().into_sync();
     let per_commit: Vec<(AddedText, Vec<Change>)> = commits
-        .par_iter()
-        .map_init(|| sync.to_thread_local(), |repo, c| commit_changes(repo, c))
-        .collect::<Result<_, _>>()?;
+        .par_chunks(chunk_len(commits.len()))
+        .map(|chunk| {
+            let repo = sync.to_thread_local();
+            chunk.iter().map(|c| commit_changes(&repo, c)).collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut added = Added::default();
     let mut work: Vec<(ObjectId, Change)> = Vec::new();
     for (c, (message, changes)) in commits.iter().zip(per_commit) {
@@ -200,9 +212,15 @@ pub fn collect(
         }
     }
     let read: Vec<Read> = work
-        .par_iter()
-        .map_init(|| sync.to_thread_local(), |repo, (commit, ch)| read_change(repo, *commit, ch, max_blob))
-        .collect::<Result<_, _>>()?;
+        .par_chunks(chunk_len(work.len()))
+        .map(|chunk| {
+            let repo = sync.to_thread_local();
+            chunk.iter().map(|(commit, ch)| read_change(&repo, *commit, ch, max_blob)).collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     for r in read {
         match r {
             Read::Text(t) => added.texts.push(t),

@@ -92,6 +92,8 @@ impl Repo {
         tracing::debug!(quarantine = %quarantine.display(), alternates = dirs.len(), "reading pushed objects from the quarantine");
         let store = gix::odb::at(&odb, kind).map_err(OpenError::Shim)?;
         repo.objects = gix::OdbHandle::new(store, kind);
+        // The same caches gix gives a repository it opens itself (a fresh handle has none).
+        repo.objects.set_pack_cache(|| Box::<gix::odb::pack::cache::lru::StaticLinkedList<64>>::default());
         Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine) })
     }
 }

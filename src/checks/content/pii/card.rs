@@ -65,15 +65,16 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
                     continue;
                 }
                 let digits: Vec<u8> = text[start..end].iter().copied().filter(u8::is_ascii_digit).collect();
+                let Some(network) = valid_pan(&digits) else { continue };
+                // Context lookup is the expensive part (it may walk back for a parent key), so it
+                // runs only for a candidate that already passed length, prefix and Luhn: a file of
+                // "0 0 1 0 …" took 20 s when it ran for every digit group.
                 let bare = i + 1 == j;
                 if bare && id_keyed(ctx, start) {
                     continue;
                 }
-                if let Some(network) = valid_pan(&digits) {
-                    found =
-                        Some((j, Hit { range: start..end, key: digits, note: Some(format!("{network} card number")) }));
-                    break;
-                }
+                found = Some((j, Hit { range: start..end, key: digits, note: Some(format!("{network} card number")) }));
+                break;
             }
             match found {
                 Some((j, hit)) => {

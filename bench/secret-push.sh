@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# One-commit push into a real-size repository (the history repository of history.sh: ~34 000
+# commits, one pack, commit-graph): the latency of the pushgate pre-receive hook with every check on
+# (secrets, PII, a promotion policy) against betterleaks' own pre-receive mode
+# (`betterleaks git --pre-receive`, default rules) installed as the hook, and against no hook.
+# Prints a markdown fragment on stdout, progress on stderr.
+#
+#   PUSHGATE=target/release/pushgate bench/secret-push.sh
+#
+# Knobs (environment): PUSHGATE, BETTERLEAKS (see peers.sh), BENCH_WORK, RUNS (30), WARMUP (3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
+PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
+BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+RUNS=${RUNS:-30}
+WARMUP=${WARMUP:-3}
+export LC_ALL=C
+# shellcheck source=bench/peers.sh
+. "$ROOT/bench/peers.sh"
+KINGFISHER=""   # kingfisher has no pre-receive mode
+[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE" >&2; exit 2; }
+command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 2; }
+
+BENCH_WORK=$BENCH_WORK "$ROOT/bench/history.sh" > /dev/null
+W=$BENCH_WORK/secret-push
+rm -rf "$W" && mkdir -p "$W" && cd "$W"
+log() { echo "[secret-push] $*" >&2; }
+export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
+mkdir -p "$HOME"
+git config --global user.name Bench
+git config --global user.email bench@example.com
+git config --global advice.detachedHead false
+
+log "copying the history repository"
+cp -a "$BENCH_WORK/history/repo.git" server.git
+git clone -q --bare server.git client.git     # local clone: hard links, same pack
+git --git-dir=client.git fetch -q "$W/server.git" '+refs/heads/*:refs/remotes/origin/*'
+commits=$(git --git-dir=server.git rev-list --count development)
+refs=$(git --git-dir=server.git for-each-ref | wc -l)
+
+cat > policy.toml <<'EOF'
+# Every check on: secrets and PII (their default), and a promotion policy.
+[secrets]
+enabled = true
+
+[pii]
+enabled = true
+
+[branches.live]
+promote-from = "staging"
+
+[branches.staging]
+promote-from = "development"
+EOF
+"$PUSHGATE" policy check policy.toml >/dev/null
+
+mkdir -p hooks-none hooks-cat hooks-pushgate hooks-betterleaks hooks-pushgate-timed hooks-betterleaks-timed
+printf '#!/bin/sh\ncat >/dev/null\n' > hooks-cat/pre-receive
+printf '#!/bin/sh\nexec "%s" --policy "%s" pre-receive\n' "$PUSHGATE" "$W/policy.toml" > hooks-pushgate/pre-receive
+printf '#!/bin/sh\nexec "%s" git --pre-receive --no-banner --no-color -l error\n' "${BETTERLEAKS:-false}" > hooks-betterleaks/pre-receive
+for t in pushgate betterleaks; do
+    cat > hooks-$t-timed/pre-receive <<EOF
+#!/usr/bin/env bash
+s=\$EPOCHREALTIME
+"$W/hooks-$t/pre-receive"
+rc=\$?
+echo "\$s \$EPOCHREALTIME" >> "$W/times-$t.txt"
+exit \$rc
+EOF
+done
+chmod +x hooks-*/pre-receive
+
+# prepare.sh [content]: a fresh commit on the client on top of development (one real source file
+# gets one more line: a comment, or the given line), and the server's topic branch deleted, so
+# every measured push creates refs/heads/topic/bench with exactly one new commit.
+cat > prepare.sh <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+export GIT_DIR="$W/client.git"
+n=\$(date +%s%N)
+line=\${1:-"// bench \$n"}
+file=aho-corasick/src/ahocorasick.rs
+blob=\$( { git cat-file -p "origin/development:\$file"; echo "\$line"; } | git hash-object -w --stdin)
+export GIT_INDEX_FILE="$W/bench.index"
+git read-tree origin/development
+git update-index --cacheinfo "100644,\$blob,\$file"
+tree=\$(git write-tree)
+c=\$(git commit-tree -p origin/development -m "bench \$n" "\$tree")
+git update-ref refs/heads/bench "\$c"
+git --git-dir="$W/server.git" update-ref -d refs/heads/topic/bench 2>/dev/null || true
+EOF
+chmod +x prepare.sh
+push() { echo "git --git-dir=$W/client.git push -q --receive-pack='git -c core.hooksPath=$W/hooks-$1 receive-pack' $W/server.git refs/heads/bench:refs/heads/topic/bench"; }
+
+# Sanity: every variant accepts a clean commit; both scanners refuse the planted GitHub token, and
+# pushgate refuses a push to live that is not a promotion.
+variants="none cat pushgate pushgate-timed"
+[ -n "$BETTERLEAKS" ] && variants="$variants betterleaks betterleaks-timed"
+for h in $variants; do ./prepare.sh; eval "$(push "$h")" || { echo "variant $h refused a clean push" >&2; exit 1; }; done
+for h in pushgate ${BETTERLEAKS:+betterleaks}; do
+    ./prepare.sh 'const TOKEN: &str = "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";'
+    if eval "$(push "$h")" 2>/dev/null; then echo "$h accepted a pushed GitHub token: the benchmark is not measuring a scan" >&2; exit 1; fi
+done
+./prepare.sh
+if git --git-dir=client.git push -q --receive-pack="git -c core.hooksPath=$W/hooks-pushgate receive-pack" \
+    "$W/server.git" "+refs/heads/bench:refs/heads/live" 2>/dev/null; then
+    echo "pushgate accepted a push to live that is not a promotion" >&2; exit 1
+fi
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+rm -f times-*.txt
+args=(-n "git push, no pre-receive hook" "$(push none)" -n "git push, hook = cat >/dev/null" "$(push cat)"
+      -n "git push, hook = pushgate (secrets + PII + promotion policy)" "$(push pushgate)")
+[ -n "$BETTERLEAKS" ] && args+=(-n "git push, hook = betterleaks git --pre-receive" "$(push betterleaks)")
+args+=(-n "git push, hook = pushgate in a timing shim" "$(push pushgate-timed)")
+[ -n "$BETTERLEAKS" ] && args+=(-n "git push, hook = betterleaks in a timing shim" "$(push betterleaks-timed)")
+log "hyperfine: one-commit push"
+hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --prepare "$W/prepare.sh" "${args[@]}" --export-json push.json >&2
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+inhook() { # the hook's own wall time inside the measured pushes (warm-up runs dropped)
+    [ -f "times-$1.txt" ] || { echo "not measured"; return; }
+    tail -n "$RUNS" "times-$1.txt" | awk '{ print ($2 - $1) * 1000 }' | sort -n | awk '
+        { t[NR] = $1; sum += $1 }
+        END { printf "%.1f | %.1f | %.1f | %.1f", sum / NR, t[int((NR + 1) / 2)], t[1], t[NR] }'
+}
+pg=$(inhook pushgate); bl=$(inhook betterleaks)
+ratio=$(awk -v a="$(echo "$pg" | cut -d'|' -f2)" -v b="$(echo "$bl" | cut -d'|' -f2)" 'BEGIN { if (b + 0 > 0) printf "%.0fx", b / a; else print "-" }')
+
+cat <<EOF
+Repository: the history repository ($commits commits, $refs refs, one pack, commit-graph); pushgate \`$("$PUSHGATE" --version)\`; $(peer_versions).
+Policy (pushgate): secrets on, PII on, \`live\` ← \`staging\` ← \`development\` promotion. betterleaks: default rules, \`git --pre-receive\`.
+Each push: one fresh commit adding one line to \`aho-corasick/src/ahocorasick.rs\` ($(git --git-dir=server.git cat-file -s development:aho-corasick/src/ahocorasick.rs) bytes), to a new branch \`topic/bench\`.
+hyperfine: $WARMUP warm-up, $RUNS runs per variant, all into the same server repository.
+Load average (1/5/15 min) before: $load_before; after: $load_after.
+
+$(awk -f "$ROOT/bench/hf-table.awk" push.json)
+
+The hook's own wall time inside those pushes (timing shims, quarantine active; $RUNS pushes each):
+
+| Hook | Mean [ms] | Median [ms] | Min [ms] | Max [ms] |
+|:---|---:|---:|---:|---:|
+| pushgate | $pg |
+| betterleaks git --pre-receive | $bl |
+
+Median ratio betterleaks / pushgate: $ratio.
+EOF
