@@ -88,7 +88,8 @@ fn changes(
     Ok(out)
 }
 
-fn is_binary(data: &[u8]) -> bool {
+/// git's heuristic: a NUL byte in the first 8000 bytes means binary.
+pub fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_SNIFF)].contains(&0)
 }
 

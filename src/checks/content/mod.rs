@@ -141,7 +141,7 @@ pub fn scan_paths(
             if data.len() as u64 > policy.max_blob_bytes {
                 return (Vec::new(), Some(format!("not scanned: {shown} ({} bytes, over the limit)", data.len())));
             }
-            if data[..data.len().min(8000)].contains(&0) {
+            if crate::push::added::is_binary(&data) {
                 let by_name = policy.secrets.as_ref().map(|s| s.scan_path(shown.as_bytes(), None)).unwrap_or_default();
                 return (by_name.iter().filter_map(|m| secret_finding(policy, m, b"", &shown, None)).collect(), None);
             }
