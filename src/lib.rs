@@ -85,7 +85,6 @@ fn judge_within_budget<T: Default + Send + 'static>(
     work: impl FnOnce(&Policy) -> Result<(Report, T), Error> + Send + 'static,
 ) -> Result<(Report, T), Error> {
     let worker_policy = policy.clone();
-    warm_up(policy);
     match budget::run(policy.time_budget, progress, move || work(&worker_policy)) {
         Ok(result) => result,
         Err(timeout) => {
@@ -106,18 +105,6 @@ fn judge_within_budget<T: Default + Send + 'static>(
             );
             Ok((r, T::default()))
         }
-    }
-}
-
-/// Compile the content rules on a spare thread while the repository is opened and walked: on a
-/// small push that overlap is most of the hook's start-up cost. Scans wait for it if they get
-/// there first.
-fn warm_up(policy: &Policy) {
-    if let Some(secrets) = policy.secrets.clone() {
-        let _ = std::thread::Builder::new().name("pushgate-warm-secrets".into()).spawn(move || secrets.warm());
-    }
-    if policy.pii.is_some() {
-        let _ = std::thread::Builder::new().name("pushgate-warm-pii".into()).spawn(checks::content::pii::warm);
     }
 }
 

@@ -19,6 +19,22 @@ pub enum CheckError {
 /// Commits whose added content is held in memory at once.
 const CONTENT_BATCH: usize = 256;
 
+/// A push with more commits than this compiles the content rule sets on spare threads while
+/// the branch and signature checks run; smaller pushes are scanned without the sets (see
+/// `content::check`).
+const WARM_UP_COMMITS: usize = 64;
+
+/// Compile the secret and PII rule sets on spare threads; scans wait for them if they get there
+/// first.
+fn warm_up(policy: &Policy) {
+    if let Some(secrets) = policy.secrets.clone() {
+        let _ = std::thread::Builder::new().name("pushgate-warm-secrets".into()).spawn(move || secrets.warm());
+    }
+    if policy.pii.is_some() {
+        let _ = std::thread::Builder::new().name("pushgate-warm-pii".into()).spawn(content::pii::warm);
+    }
+}
+
 /// Run every check that applies to this push and collect one report.
 pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     let mut report = Report {
@@ -27,6 +43,9 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         ..Report::default()
     };
     let started = std::time::Instant::now();
+    if push.commits.len() > WARM_UP_COMMITS {
+        warm_up(policy);
+    }
     tracing::debug!(
         commits = push.commits.len(),
         refs = push.updates.len(),

@@ -40,11 +40,35 @@ fn secret_finding(
     Some(Finding::new(m.rule_id.to_string(), Category::Secret, message).at_path(path, line).help(help))
 }
 
+/// Up to this many bytes of added text in one batch, rules are pre-selected per text by their
+/// literals and byte counts instead of by the combined regex sets: compiling the sets (a few ms)
+/// would cost more than such a scan. Both ways give the same findings.
+const SMALL_SCAN_BYTES: usize = 16 << 10;
+
+/// How the texts of one batch are scanned: see [`SMALL_SCAN_BYTES`]. Sets already compiled
+/// (an earlier batch, a warm-up thread) are always used.
+#[derive(Debug, Clone, Copy)]
+struct Strategies {
+    secrets: secrets::Strategy,
+    pii: pii::Strategy,
+}
+
+impl Strategies {
+    fn for_bytes(policy: &Policy, total: usize) -> Self {
+        let small = total <= SMALL_SCAN_BYTES;
+        let secrets_set = policy.secrets.as_ref().is_some_and(|s| s.set_is_built());
+        Strategies {
+            secrets: if small && !secrets_set { secrets::Strategy::Gated } else { secrets::Strategy::Set },
+            pii: if small && !pii::set_is_built() { pii::Strategy::Gated } else { pii::Strategy::Set },
+        }
+    }
+}
+
 /// Findings in one piece of text. `path` is how findings name the file.
-fn scan_text(policy: &Policy, path: &str, text: &AddedText) -> Vec<Finding> {
+fn scan_text(policy: &Policy, how: Strategies, path: &str, text: &AddedText) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(scanner) = &policy.secrets {
-        for m in scanner.scan(path.as_bytes(), &text.text) {
+        for m in scanner.scan_using(how.secrets, path.as_bytes(), &text.text) {
             let value = text.text.get(m.secret.clone()).unwrap_or_default();
             out.extend(secret_finding(policy, &m, value, path, Some(text.file_line(m.line))));
         }
@@ -55,7 +79,7 @@ fn scan_text(policy: &Policy, path: &str, text: &AddedText) -> Vec<Finding> {
         }
     }
     if let Some(scanner) = &policy.pii {
-        let matches = scanner.scan_with_header(path.as_bytes(), text.header.as_deref(), &text.text);
+        let matches = scanner.scan_using(how.pii, path.as_bytes(), text.header.as_deref(), &text.text);
         for m in matches {
             let value = text.text.get(m.value.clone()).unwrap_or_default();
             let line = text.file_line(m.line);
@@ -81,12 +105,13 @@ fn scan_text(policy: &Policy, path: &str, text: &AddedText) -> Vec<Finding> {
 
 /// Scan everything a push adds. Texts are scanned in parallel.
 pub fn check(added: &Added, policy: &Policy) -> (Vec<Finding>, Vec<String>) {
+    let how = Strategies::for_bytes(policy, added.texts.iter().map(|t| t.text.len()).sum());
     let mut findings: Vec<Finding> = added
         .texts
         .par_iter()
         .flat_map_iter(|t| {
             let path = t.path.clone().unwrap_or_else(|| "(commit message)".to_string());
-            let mut f = scan_text(policy, &path, t);
+            let mut f = scan_text(policy, how, &path, t);
             for x in &mut f {
                 x.commit = Some(t.commit);
                 if t.path.is_none() {
@@ -153,7 +178,7 @@ pub fn scan_paths(
                 lines,
                 header: None,
             };
-            (scan_text(policy, &shown, &text), None)
+            (scan_text(policy, Strategies::for_bytes(policy, usize::MAX), &shown, &text), None)
         })
         .collect();
     let mut findings = Vec::new();

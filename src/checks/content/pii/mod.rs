@@ -193,26 +193,112 @@ const PATTERNS: &[(Det, Pat, &str)] = &[
 
 struct Compiled {
     set: RegexSet,
-    regexes: Vec<Regex>,
 }
 
 /// Compile the detectors' regexes ahead of the first scan (call from a spare thread).
 pub fn warm() {
     let _ = compiled();
+    for i in 0..PATTERNS.len() {
+        let _ = regex(i);
+    }
 }
 
-/// Compiled once per process; every scanner shares it (config only filters detectors).
+/// Is the combined set compiled already (so that [`Strategy::Set`] costs nothing more)?
+pub fn set_is_built() -> bool {
+    COMPILED.get().is_some()
+}
+
+static COMPILED: OnceLock<Compiled> = OnceLock::new();
+
+/// The combined set, compiled once per process; every scanner shares it (config only filters
+/// detectors).
 fn compiled() -> &'static Compiled {
-    static C: OnceLock<Compiled> = OnceLock::new();
-    C.get_or_init(|| {
+    COMPILED.get_or_init(|| {
         let pats = PATTERNS.iter().map(|p| p.2);
         let set = RegexSetBuilder::new(pats).unicode(false).build().expect("BUG: built-in PII patterns must compile");
-        let regexes = PATTERNS
-            .iter()
-            .map(|p| RegexBuilder::new(p.2).unicode(false).build().expect("BUG: built-in PII patterns must compile"))
-            .collect();
-        Compiled { set, regexes }
+        Compiled { set }
     })
+}
+
+/// Pattern `i`'s own regex, compiled on first use.
+fn regex(i: usize) -> Option<&'static Regex> {
+    static RES: [OnceLock<Regex>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
+    let (_, _, src) = PATTERNS.get(i)?;
+    Some(RES.get(i)?.get_or_init(|| {
+        RegexBuilder::new(src).unicode(false).build().expect("BUG: built-in PII patterns must compile")
+    }))
+}
+
+/// Byte counts of a text that decide, without any regex, which patterns cannot match in it.
+struct Census {
+    digits: usize,
+    upper: usize,
+    hyphens: usize,
+    at: bool,
+    plus: bool,
+    pix: bool,
+}
+
+impl Census {
+    fn of(text: &[u8]) -> Self {
+        let mut c = Census { digits: 0, upper: 0, hyphens: 0, at: false, plus: false, pix: false };
+        for &b in text {
+            match b {
+                b'0'..=b'9' => c.digits += 1,
+                b'A'..=b'Z' => c.upper += 1,
+                b'-' => c.hyphens += 1,
+                b'@' => c.at = true,
+                b'+' => c.plus = true,
+                _ => {}
+            }
+        }
+        c.pix = text.windows(PIX_GUI.len()).any(|w| w.eq_ignore_ascii_case(PIX_GUI));
+        c
+    }
+
+    /// Can `pat` match anywhere in the text? Each bound is the least any match of the pattern
+    /// holds (see the patterns); `false` only when no match is possible.
+    fn admits(&self, pat: Pat) -> bool {
+        match pat {
+            // 13–26 digits.
+            Pat::Card => self.digits >= 13,
+            // [A-Z]{2}[0-9]{2} then 10+ more.
+            Pat::Iban => self.upper >= 2 && self.digits >= 2,
+            // 3+3+4 digits.
+            Pat::Nhs => self.digits >= 10,
+            // [A-Z]{2} 6 digits [A-D].
+            Pat::Nino => self.upper >= 3 && self.digits >= 6,
+            // 3+3+3+2 digits.
+            Pat::Cpf => self.digits >= 11,
+            // 12 of [0-9A-Z] then 2 digits.
+            Pat::Cnpj => self.digits >= 2 && self.digits + self.upper >= 14,
+            Pat::PixPayload => self.pix,
+            // 32 hex digits in 8-4-4-4-12.
+            Pat::PixEvp => self.hyphens >= 4,
+            // 3+2+4 digits.
+            Pat::Ssn => self.digits >= 9,
+            Pat::Email => self.at,
+            // + [1-9] … [0-9].
+            Pat::PhoneIntl => self.plus && self.digits >= 2,
+            // 0 [1-9] [0-9]{1,3} [0-9]{3,4} [0-9]{3,4}.
+            Pat::PhoneUk => self.digits >= 9,
+            // [1-9][0-9] [0-9]{4} [0-9]{4}.
+            Pat::PhoneBr => self.digits >= 10,
+        }
+    }
+}
+
+/// The literal every Pix payload pattern match is (`pix::PAYLOAD_PATTERN`, case-insensitive).
+const PIX_GUI: &[u8] = b"br.gov.bcb.pix";
+
+/// How a scan pre-selects the patterns that may match a buffer; both give the same findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// One pass of the combined `RegexSet` (compiled once per process): for big pushes.
+    Set,
+    /// A byte census of the text rules patterns out, the others compile their own regex on
+    /// first use: for small pushes, where compiling the set would cost more than the scan.
+    Gated,
 }
 
 /// The PII scanner: detector severities, path allowlists, thresholds. `Send + Sync`.
@@ -284,6 +370,17 @@ impl PiiScanner {
     /// Like [`Self::scan`], with the CSV header line of the file supplied separately, for
     /// when `text` holds only added lines and the header is not among them.
     pub fn scan_with_header(&self, path: &[u8], header_line: Option<&[u8]>, text: &[u8]) -> Vec<PiiMatch> {
+        self.scan_using(Strategy::Set, path, header_line, text)
+    }
+
+    /// [`Self::scan_with_header`] with a choice of how patterns are pre-selected.
+    pub fn scan_using(
+        &self,
+        strategy: Strategy,
+        path: &[u8],
+        header_line: Option<&[u8]>,
+        text: &[u8],
+    ) -> Vec<PiiMatch> {
         if !self.enabled || text.is_empty() {
             return Vec::new();
         }
@@ -301,18 +398,29 @@ impl PiiScanner {
         if active.is_empty() {
             return Vec::new();
         }
-        let c = compiled();
-        let present = c.set.matches(text);
-        if !present.matched_any() {
+        let present: Vec<bool> = match strategy {
+            Strategy::Set => {
+                let found = compiled().set.matches(text);
+                if !found.matched_any() {
+                    return Vec::new();
+                }
+                (0..PATTERNS.len()).map(|i| found.matched(i)).collect()
+            }
+            Strategy::Gated => {
+                let census = Census::of(text);
+                PATTERNS.iter().map(|&(_, pat, _)| census.admits(pat)).collect()
+            }
+        };
+        if !present.contains(&true) {
             return Vec::new();
         }
         let ctx = TextCtx::new(path, header_line, text, self.window);
         let mut hits: Vec<(Det, Hit, bool)> = Vec::new();
         for (i, &(det, pat, _)) in PATTERNS.iter().enumerate() {
-            if !present.matched(i) || !active.contains(&det) {
+            if !present.get(i).copied().unwrap_or(false) || !active.contains(&det) {
                 continue;
             }
-            let Some(re) = c.regexes.get(i) else { continue };
+            let Some(re) = regex(i) else { continue };
             let found = match pat {
                 Pat::Card => card::find(&ctx, re),
                 Pat::Iban => iban::find(&ctx, re),

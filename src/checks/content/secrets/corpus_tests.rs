@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::SecretScanner;
+use super::{SecretScanner, Strategy};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/secrets/corpus");
 
@@ -57,6 +57,16 @@ fn corpus_recall_and_false_positives() {
         }
         let text = std::fs::read(f).unwrap();
         bytes += text.len();
+        // The small-push strategy must find exactly the same, on the whole file and line by line.
+        assert_eq!(scanner.scan_using(Strategy::Gated, rel.as_bytes(), &text), scanner.scan(rel.as_bytes(), &text));
+        for line in text.split(|b| *b == b'\n') {
+            assert_eq!(
+                scanner.scan_using(Strategy::Gated, rel.as_bytes(), line),
+                scanner.scan(rel.as_bytes(), line),
+                "{rel}: {}",
+                String::from_utf8_lossy(line)
+            );
+        }
         for m in scanner.scan(rel.as_bytes(), &text).into_iter().chain(scanner.scan_path(rel.as_bytes(), Some(&text))) {
             found.insert((rel.clone(), m.line, m.rule_id.to_string()));
         }

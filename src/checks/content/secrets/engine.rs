@@ -14,6 +14,7 @@ use super::builtin;
 use super::config::{ConfigError, SecretsConfig};
 use super::filenames::{self, FileRule};
 use super::filters;
+use super::gate::Gate;
 use super::rule::{Allowlist, Rule, SecretGroup, contains, full_id, loosen};
 use super::{RuleInfo, SecretMatch};
 
@@ -26,6 +27,16 @@ const MAX_FINDINGS_PER_RULE: usize = 256;
 /// Inline markers that suppress a finding on their line.
 const ALLOW_MARKERS: &[&[u8]] = &[b"pushgate:allow", b"gitleaks:allow"];
 
+/// How a scan pre-selects the rules that may hit a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// One pass of the combined `RegexSet` (built once per process, a few ms): for big pushes.
+    Set,
+    /// Each rule's required literals (see `gate.rs`), and only the rules that pass compile
+    /// their regex: for small pushes, where building the set would cost more than the scan.
+    Gated,
+}
+
 /// A compiled, immutable set of secret rules. `Send + Sync`: share one across threads.
 #[derive(Debug)]
 pub struct SecretScanner {
@@ -36,6 +47,9 @@ pub struct SecretScanner {
     set: OnceLock<Option<RegexSet>>,
     /// `set` pattern index → index in `rules`.
     set_rules: Vec<usize>,
+    /// Per rule with a pattern (same order as `set_rules`): its gate for [`Strategy::Gated`]
+    /// scans, derived on first use.
+    gates: OnceLock<Vec<Option<Gate>>>,
     global: Allowlist,
     files: Vec<&'static FileRule>,
 }
@@ -129,6 +143,7 @@ impl SecretScanner {
             patterns: Vec::new(),
             set: OnceLock::new(),
             set_rules: Vec::new(),
+            gates: OnceLock::new(),
             global: Allowlist::default(),
             files: Vec::new(),
         }
@@ -148,7 +163,7 @@ impl SecretScanner {
                 set_rules.push(i);
             }
         }
-        Ok(SecretScanner { rules, patterns, set: OnceLock::new(), set_rules, global, files })
+        Ok(SecretScanner { rules, patterns, set: OnceLock::new(), set_rules, gates: OnceLock::new(), global, files })
     }
 
     fn build_set(patterns: &[String]) -> Result<Option<RegexSet>, regex::Error> {
@@ -189,6 +204,28 @@ impl SecretScanner {
         let _ = self.set();
     }
 
+    /// Is the combined rule set built already (so that [`Strategy::Set`] costs nothing more)?
+    pub fn set_is_built(&self) -> bool {
+        self.set.get().is_some()
+    }
+
+    /// Each set rule's gate: its keywords when it has some (a finding needs one on its line),
+    /// else the literals every match of its regex contains.
+    fn gates(&self) -> &[Option<Gate>] {
+        self.gates.get_or_init(|| {
+            self.set_rules
+                .iter()
+                .map(|&ri| {
+                    let rule = self.rules.get(ri)?;
+                    if !rule.keywords.is_empty() {
+                        return Gate::from_keywords(&rule.keywords);
+                    }
+                    Gate::of(rule.pattern.as_deref()?)
+                })
+                .collect()
+        })
+    }
+
     /// Every rule, content and file-name, for `pushgate rules`.
     pub fn rules(&self) -> Vec<RuleInfo> {
         let mut out: Vec<RuleInfo> = self
@@ -212,19 +249,38 @@ impl SecretScanner {
 
     /// Find secrets in `text` (a whole file, or added lines joined by `\n`) found at `path`.
     pub fn scan(&self, path: &[u8], text: &[u8]) -> Vec<SecretMatch> {
-        let Some(set) = self.set() else {
+        self.scan_using(Strategy::Set, path, text)
+    }
+
+    /// [`Self::scan`] with a choice of how rules are pre-selected; both give the same findings.
+    pub fn scan_using(&self, strategy: Strategy, path: &[u8], text: &[u8]) -> Vec<SecretMatch> {
+        if self.set_rules.is_empty() || self.global.path_allowed(path) {
             return Vec::new();
+        }
+        let selected: Vec<usize> = match strategy {
+            Strategy::Set => {
+                let Some(set) = self.set() else {
+                    return Vec::new();
+                };
+                let hits = set.matches(text);
+                if !hits.matched_any() {
+                    return Vec::new();
+                }
+                hits.iter().collect()
+            }
+            Strategy::Gated => {
+                let lower = text.to_ascii_lowercase();
+                self.gates()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.as_ref().is_none_or(|g| g.admits(&lower)))
+                    .map(|(i, _)| i)
+                    .collect()
+            }
         };
-        if self.global.path_allowed(path) {
-            return Vec::new();
-        }
-        let hits = set.matches(text);
-        if !hits.matched_any() {
-            return Vec::new();
-        }
         let mut lines = Lines::new(text);
         let mut found: Vec<(SecretMatch, usize, bool)> = Vec::new();
-        for set_idx in hits.iter() {
+        for set_idx in selected {
             let Some(&ri) = self.set_rules.get(set_idx) else {
                 continue;
             };
@@ -480,8 +536,18 @@ mod tests {
             all - build
         );
         let t = std::time::Instant::now();
+        let found = s.scan_using(Strategy::Gated, b"a.txt", b"nothing to see here\n");
+        let gated = t.elapsed();
+        let ungated: Vec<&str> =
+            s.gates().iter().zip(&s.set_rules).filter(|(g, _)| g.is_none()).map(|(_, &ri)| &*s.rules[ri].id).collect();
+        println!("secrets: gated scan of a clean buffer {gated:?}; rules without a gate: {ungated:?}");
+        assert!(found.is_empty());
+        // Nearly every rule has a literal to be pre-selected by; an ungated rule is compiled on
+        // every small push.
+        assert!(ungated.len() <= 10, "{ungated:?}");
+        let t = std::time::Instant::now();
         let found = s.scan(b"a.txt", b"nothing to see here\n");
-        println!("secrets: first scan of a clean buffer {:?}", t.elapsed());
+        println!("secrets: first scan of a clean buffer with the set {:?}", t.elapsed());
         assert!(found.is_empty());
     }
 
@@ -499,6 +565,13 @@ mod tests {
             }
             if raw.must_not_match.is_empty() {
                 failures.push(format!("{id}: no must-not-match sample"));
+            }
+            for sample in raw.must_match.iter().chain(&raw.must_not_match) {
+                let set = s.scan_using(Strategy::Set, b"sample.txt", sample.as_bytes());
+                let gated = s.scan_using(Strategy::Gated, b"sample.txt", sample.as_bytes());
+                if set != gated {
+                    failures.push(format!("{id}: the two strategies differ on {sample:?}: {set:?} vs {gated:?}"));
+                }
             }
             for sample in &raw.must_match {
                 n += 1;
@@ -615,6 +688,12 @@ mod tests {
         fn never_panics_on_token_shaped_text(text in "(ghp_|xoxb-|AKIA|sk-proj-|password = \"|eyJ|-----BEGIN RSA PRIVATE KEY-----\n|postgres://u:|[A-Za-z0-9+/=_\\-.:@\"' \n]){0,60}") {
             let s = scanner();
             let _ = s.scan(b"x.py", text.as_bytes());
+        }
+
+        #[test]
+        fn both_strategies_find_the_same(text in "(ghp_|xoxb-|AKIA|sk-proj-|Password = \"|API_KEY=|eyJ|-----BEGIN RSA PRIVATE KEY-----\n|postgres://u:|[A-Za-z0-9+/=_\\-.:@\"' \n]){0,80}") {
+            let s = scanner();
+            proptest::prop_assert_eq!(s.scan_using(Strategy::Gated, b"x.py", text.as_bytes()), s.scan(b"x.py", text.as_bytes()));
         }
     }
 

@@ -5,6 +5,7 @@
 //! - `rule.rs`      rule data format (TOML, shared by built-ins, `[[secrets.rules]]` and gitleaks import)
 //! - `builtin.rs`   the embedded rule files under `rules/secrets/`
 //! - `engine.rs`    [`SecretScanner`]: one `RegexSet` pass, then per-rule confirmation
+//! - `gate.rs`      required literals of a rule, to pre-select rules without the set (small pushes)
 //! - `filters.rs`   entropy, placeholder and look-alike filters
 //! - `validators.rs` named checksum/structure validators (`github-crc32`, `jwt`, …)
 //! - `filenames.rs` sensitive file names (`id_rsa`, `.env`, `*.p12`, …)
@@ -17,6 +18,7 @@ mod config;
 mod engine;
 mod filenames;
 mod filters;
+mod gate;
 mod gitleaks;
 mod rule;
 mod validators;
@@ -28,7 +30,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 pub use config::{ConfigError, RawAllowlist, SecretsConfig};
-pub use engine::SecretScanner;
+pub use engine::{SecretScanner, Strategy};
 pub use gitleaks::{GitleaksError, GitleaksImport, import_gitleaks, import_gitleaks_full};
 pub use rule::{RawRule, RawRuleAllowlist};
 
