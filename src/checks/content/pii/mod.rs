@@ -210,12 +210,21 @@ pub fn set_is_built() -> bool {
 
 static COMPILED: OnceLock<Compiled> = OnceLock::new();
 
+/// Lazy-DFA cache of the combined set. The default (2 MiB) is too small for the counted
+/// repetitions of the patterns on digit-heavy source code: the DFA gives up and the search
+/// falls back to the PikeVM, several times slower.
+const PII_DFA_LIMIT: usize = 32 << 20;
+
 /// The combined set, compiled once per process; every scanner shares it (config only filters
 /// detectors).
 fn compiled() -> &'static Compiled {
     COMPILED.get_or_init(|| {
         let pats = PATTERNS.iter().map(|p| p.2);
-        let set = RegexSetBuilder::new(pats).unicode(false).build().expect("BUG: built-in PII patterns must compile");
+        let set = RegexSetBuilder::new(pats)
+            .unicode(false)
+            .dfa_size_limit(PII_DFA_LIMIT)
+            .build()
+            .expect("BUG: built-in PII patterns must compile");
         Compiled { set }
     })
 }
@@ -225,7 +234,11 @@ fn regex(i: usize) -> Option<&'static Regex> {
     static RES: [OnceLock<Regex>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
     let (_, _, src) = PATTERNS.get(i)?;
     Some(RES.get(i)?.get_or_init(|| {
-        RegexBuilder::new(src).unicode(false).build().expect("BUG: built-in PII patterns must compile")
+        RegexBuilder::new(src)
+            .unicode(false)
+            .dfa_size_limit(PII_DFA_LIMIT)
+            .build()
+            .expect("BUG: built-in PII patterns must compile")
     }))
 }
 
