@@ -219,7 +219,7 @@ const PII_DFA_LIMIT: usize = 32 << 20;
 /// detectors).
 fn compiled() -> &'static Compiled {
     COMPILED.get_or_init(|| {
-        let pats = PATTERNS.iter().map(|p| p.2);
+        let pats = PATTERNS.iter().map(|p| drop_upper_bounds(p.2));
         let set = RegexSetBuilder::new(pats)
             .unicode(false)
             .dfa_size_limit(PII_DFA_LIMIT)
@@ -227,6 +227,36 @@ fn compiled() -> &'static Compiled {
             .expect("BUG: built-in PII patterns must compile");
         Compiled { set }
     })
+}
+
+/// `x{n,m}` → `x{n,}`: the set only says which patterns occur, so it may over-approximate
+/// (each pattern's own regex confirms), and counting up to an upper bound is what multiplies
+/// the lazy DFA's states on digit-heavy text. The lower bounds, which make a digit run a
+/// candidate at all, stay.
+fn drop_upper_bounds(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let (head, tail) = rest.split_at(open);
+        out.push_str(head);
+        let close = tail.find('}').unwrap_or(tail.len() - 1);
+        let inner = &tail[1..close];
+        match inner.split_once(',') {
+            Some((min, max))
+                if !min.is_empty()
+                    && min.bytes().all(|b| b.is_ascii_digit())
+                    && max.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                out.push('{');
+                out.push_str(min);
+                out.push_str(",}");
+            }
+            _ => out.push_str(&tail[..=close]),
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Pattern `i`'s own regex, compiled on first use.
@@ -245,6 +275,9 @@ fn regex(i: usize) -> Option<&'static Regex> {
 /// Byte counts of a text that decide, without any regex, which patterns cannot match in it.
 struct Census {
     digits: usize,
+    /// Most digits in one run of bytes from `[0-9 ().+/-]`: every match of the numeric patterns
+    /// (cards, NHS, CPF, SSN, phones) lies inside such a run, so it holds at most this many.
+    run_digits: usize,
     upper: usize,
     hyphens: usize,
     at: bool,
@@ -254,15 +287,26 @@ struct Census {
 
 impl Census {
     fn of(text: &[u8]) -> Self {
-        let mut c = Census { digits: 0, upper: 0, hyphens: 0, at: false, plus: false, pix: false };
+        let mut c = Census { digits: 0, run_digits: 0, upper: 0, hyphens: 0, at: false, plus: false, pix: false };
+        let mut run = 0;
         for &b in text {
             match b {
-                b'0'..=b'9' => c.digits += 1,
-                b'A'..=b'Z' => c.upper += 1,
+                b'0'..=b'9' => {
+                    c.digits += 1;
+                    run += 1;
+                    c.run_digits = c.run_digits.max(run);
+                }
+                b' ' | b'(' | b')' | b'.' | b'/' => {}
                 b'-' => c.hyphens += 1,
-                b'@' => c.at = true,
                 b'+' => c.plus = true,
-                _ => {}
+                _ => {
+                    run = 0;
+                    match b {
+                        b'A'..=b'Z' => c.upper += 1,
+                        b'@' => c.at = true,
+                        _ => {}
+                    }
+                }
             }
         }
         c.pix = text.windows(PIX_GUI.len()).any(|w| w.eq_ignore_ascii_case(PIX_GUI));
@@ -273,30 +317,30 @@ impl Census {
     /// holds (see the patterns); `false` only when no match is possible.
     fn admits(&self, pat: Pat) -> bool {
         match pat {
-            // 13–26 digits.
-            Pat::Card => self.digits >= 13,
+            // 13–26 digits, separated by single spaces or hyphens.
+            Pat::Card => self.run_digits >= 13,
             // [A-Z]{2}[0-9]{2} then 10+ more.
             Pat::Iban => self.upper >= 2 && self.digits >= 2,
             // 3+3+4 digits.
-            Pat::Nhs => self.digits >= 10,
+            Pat::Nhs => self.run_digits >= 10,
             // [A-Z]{2} 6 digits [A-D].
             Pat::Nino => self.upper >= 3 && self.digits >= 6,
-            // 3+3+3+2 digits.
-            Pat::Cpf => self.digits >= 11,
+            // 3+3+3+2 digits, dots and a hyphen.
+            Pat::Cpf => self.run_digits >= 11,
             // 12 of [0-9A-Z] then 2 digits.
             Pat::Cnpj => self.digits >= 2 && self.digits + self.upper >= 14,
             Pat::PixPayload => self.pix,
             // 32 hex digits in 8-4-4-4-12.
             Pat::PixEvp => self.hyphens >= 4,
             // 3+2+4 digits.
-            Pat::Ssn => self.digits >= 9,
+            Pat::Ssn => self.run_digits >= 9,
             Pat::Email => self.at,
             // + [1-9] … [0-9].
-            Pat::PhoneIntl => self.plus && self.digits >= 2,
-            // 0 [1-9] [0-9]{1,3} [0-9]{3,4} [0-9]{3,4}.
-            Pat::PhoneUk => self.digits >= 9,
+            Pat::PhoneIntl => self.plus && self.run_digits >= 2,
+            // 0 [1-9] [0-9]{1,3} [0-9]{3,4} [0-9]{3,4}, parentheses, spaces, hyphens.
+            Pat::PhoneUk => self.run_digits >= 9,
             // [1-9][0-9] [0-9]{4} [0-9]{4}.
-            Pat::PhoneBr => self.digits >= 10,
+            Pat::PhoneBr => self.run_digits >= 10,
         }
     }
 }
@@ -526,3 +570,16 @@ fn resolve_overlaps(mut hits: Vec<(Det, Hit, bool)>) -> Vec<(Det, Hit)> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod set_tests {
+    #[test]
+    fn upper_bounds_are_dropped_and_nothing_else_changes() {
+        assert_eq!(super::drop_upper_bounds(r"[0-9](?:[0-9]|[ \-][0-9]){12,25}"), r"[0-9](?:[0-9]|[ \-][0-9]){12,}");
+        assert_eq!(super::drop_upper_bounds(r"[0-9]{3}\.?[0-9]{3}"), r"[0-9]{3}\.?[0-9]{3}");
+        assert_eq!(super::drop_upper_bounds(r"a{0,62}b{2,}c"), r"a{0,}b{2,}c");
+        for (_, _, p) in super::PATTERNS {
+            assert!(regex::bytes::Regex::new(&super::drop_upper_bounds(p)).is_ok(), "{p}");
+        }
+    }
+}

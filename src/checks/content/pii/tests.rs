@@ -126,6 +126,16 @@ mod prop {
         }
 
         #[test]
+        fn both_strategies_find_the_same_on_digit_runs(data in "([0-9]{1,6}[ .()/+\\-]?|[a-zA-Z,;:@=\n]| cpf | nhs | card | ssn | tel ){0,60}") {
+            let s = PiiScanner::builtin();
+            for path in [&b"x.sql"[..], b"x.csv", b"x.rs"] {
+                let set = s.scan_using(crate::checks::content::pii::Strategy::Set, path, None, data.as_bytes());
+                let gated = s.scan_using(crate::checks::content::pii::Strategy::Gated, path, None, data.as_bytes());
+                prop_assert_eq!(set, gated);
+            }
+        }
+
+        #[test]
         fn never_panics_on_pii_shaped_text(data in "[0-9A-Z .,:;/()+@|\\-\n\"=a-z]{0,600}") {
             let s = PiiScanner::builtin();
             let _ = s.scan(b"x.sql", data.as_bytes());

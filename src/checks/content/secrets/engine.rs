@@ -544,7 +544,7 @@ mod tests {
         assert!(found.is_empty());
         // Nearly every rule has a literal to be pre-selected by; an ungated rule is compiled on
         // every small push.
-        assert!(ungated.len() <= 10, "{ungated:?}");
+        assert!(ungated.is_empty(), "{ungated:?}");
         let t = std::time::Instant::now();
         let found = s.scan(b"a.txt", b"nothing to see here\n");
         println!("secrets: first scan of a clean buffer with the set {:?}", t.elapsed());

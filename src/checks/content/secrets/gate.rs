@@ -9,8 +9,9 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// Literals shorter than this pre-select too much to be worth a gate.
-const MIN_LEN: usize = 2;
+/// Literals shorter than this are no gate. One byte still is one: `/` or `.` is absent from
+/// many one-line changes, and a gate that passes costs only a compile the set would cost anyway.
+const MIN_LEN: usize = 1;
 /// More alternatives than this (case variants, long alternations) and the rule runs ungated.
 const MAX_ALTERNATIVES: usize = 64;
 
@@ -206,7 +207,7 @@ mod tests {
 
     #[test]
     fn no_gate_where_a_match_needs_no_literal() {
-        for p in [r"[A-Za-z0-9]{40}", r"(?:abc)?[0-9]{10}", r"ab|[0-9]+", r"a.b", r"(?:xyz)*\d{4}", "(", r"a"] {
+        for p in [r"[A-Za-z0-9]{40}", r"(?:abc)?[0-9]{10}", r"ab|[0-9]+", r"[a-z].[a-z]", r"(?:xyz)*\d{4}", "("] {
             assert_eq!(lits(p), None, "{p}");
         }
     }
