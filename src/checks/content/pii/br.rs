@@ -3,10 +3,10 @@
 //! `000.000.000-00` and `00.000.000/0000-00` count on their own; bare runs need a key or word.
 //! CNPJ accepts the alphanumeric form issued from July 2026 (`[0-9A-Z]{12}` + 2 digits).
 
+use super::Pattern;
 use super::checksum::{cnpj_valid, cpf_valid};
 use super::context::{TextCtx, standalone};
 use super::{Hit, known};
-use regex::bytes::Regex;
 
 pub(crate) const CPF_PATTERN: &str = r"[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}";
 pub(crate) const CNPJ_PATTERN: &str = r"[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}/?[0-9A-Z]{4}-?[0-9]{2}";
@@ -45,7 +45,7 @@ pub(crate) const CNPJ_KEYWORDS: &[&str] = &[
     "pix key",
 ];
 
-pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
+pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {
@@ -66,7 +66,7 @@ pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
     out
 }
 
-pub(crate) fn find_cnpj(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
+pub(crate) fn find_cnpj(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -2,10 +2,10 @@
 //! electronic form and the printed form in groups of four separated by single spaces.
 //! Registry and bank-documentation example IBANs are skipped.
 
+use super::Pattern;
 use super::checksum::iban_mod97_valid;
 use super::context::standalone;
 use super::{Hit, TextCtx, known};
-use regex::bytes::Regex;
 
 pub(crate) const PATTERN: &str = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){10,34}";
 
@@ -102,7 +102,7 @@ const COUNTRIES: &[(&str, usize, &str)] = &[
     ("YE", 30, "4a4n18c"),
 ];
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

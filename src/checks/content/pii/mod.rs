@@ -28,7 +28,7 @@ pub use config::{AllowPaths, ConfigError, Level, PiiConfig};
 
 use context::TextCtx;
 use globset::GlobSet;
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{RegexSet, RegexSetBuilder};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -259,17 +259,57 @@ fn drop_upper_bounds(pattern: &str) -> String {
     out
 }
 
+/// A detector's candidate regex: regex-automata's meta engine (what `regex` runs on) in ASCII
+/// byte mode, without a literal prefilter: for digit-class patterns the prefilter is hundreds
+/// of literals, which cost most of the compile (a hook compiles the regexes a push needs on
+/// every run) and do not make the search faster.
+pub(crate) struct Pattern(regex_automata::meta::Regex);
+
+/// One match of a [`Pattern`] in `text`.
+pub(crate) struct Found<'t> {
+    text: &'t [u8],
+    range: Range<usize>,
+}
+
+impl<'t> Found<'t> {
+    pub fn start(&self) -> usize {
+        self.range.start
+    }
+    pub fn end(&self) -> usize {
+        self.range.end
+    }
+    pub fn range(&self) -> Range<usize> {
+        self.range.clone()
+    }
+    pub fn as_bytes(&self) -> &'t [u8] {
+        self.text.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+impl Pattern {
+    fn new(src: &str) -> Result<Self, Box<regex_automata::meta::BuildError>> {
+        regex_automata::meta::Regex::builder()
+            .configure(regex_automata::meta::Config::new().auto_prefilter(false).hybrid_cache_capacity(PII_DFA_LIMIT))
+            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+            .build(src)
+            .map(Pattern)
+            .map_err(Box::new)
+    }
+
+    /// Leftmost-first, non-overlapping matches, as `regex::bytes::Regex::find_iter`.
+    pub fn find_iter<'r, 't>(&'r self, text: &'t [u8]) -> impl Iterator<Item = Found<'t>> + 'r
+    where
+        't: 'r,
+    {
+        self.0.find_iter(text).map(move |m| Found { text, range: m.range() })
+    }
+}
+
 /// Pattern `i`'s own regex, compiled on first use.
-fn regex(i: usize) -> Option<&'static Regex> {
-    static RES: [OnceLock<Regex>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
+fn regex(i: usize) -> Option<&'static Pattern> {
+    static RES: [OnceLock<Pattern>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
     let (_, _, src) = PATTERNS.get(i)?;
-    Some(RES.get(i)?.get_or_init(|| {
-        RegexBuilder::new(src)
-            .unicode(false)
-            .dfa_size_limit(PII_DFA_LIMIT)
-            .build()
-            .expect("BUG: built-in PII patterns must compile")
-    }))
+    Some(RES.get(i)?.get_or_init(|| Pattern::new(src).expect("BUG: built-in PII patterns must compile")))
 }
 
 /// Byte counts of a text that decide, without any regex, which patterns cannot match in it.

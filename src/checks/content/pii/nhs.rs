@@ -3,9 +3,9 @@
 //! counts on its own; a bare or dashed run needs an NHS key, column or nearby word.
 
 use super::Hit;
+use super::Pattern;
 use super::checksum::{is_repdigit, nhs_valid};
 use super::context::{TextCtx, standalone, words_match};
-use regex::bytes::Regex;
 
 pub(crate) const PATTERN: &str = r"[0-9]{3}[ \-]?[0-9]{3}[ \-]?[0-9]{4}";
 
@@ -26,7 +26,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
 
 const PHONE_WORDS: &[&str] = &["phone", "tel", "telephone", "mobile", "fax", "call", "ring"];
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

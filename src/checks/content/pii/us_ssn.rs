@@ -2,9 +2,9 @@
 //! serial 0000 are skipped, as are advertised/placeholder numbers (078-05-1120, 219-09-9999,
 //! 123-45-6789 …). `AAA-GG-SSSS` counts on its own; bare or spaced runs need an SSN key or word.
 
+use super::Pattern;
 use super::context::{TextCtx, standalone};
 use super::{Hit, known};
-use regex::bytes::Regex;
 
 pub(crate) const PATTERN: &str = r"[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4}";
 
@@ -22,7 +22,7 @@ pub(crate) fn valid(d: &[u8]) -> bool {
         && !known::contains(known::EXAMPLE_SSNS, d)
 }
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Regex) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

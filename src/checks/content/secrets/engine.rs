@@ -41,9 +41,8 @@ pub enum Strategy {
 #[derive(Debug)]
 pub struct SecretScanner {
     rules: Vec<Rule>,
-    /// The loosened patterns of the set, and the set itself, built on first use (or by
+    /// The set of the loosened patterns, built on first use (or by
     /// [`SecretScanner::warm`] on a spare thread) so that a hook's start-up does not wait for it.
-    patterns: Vec<String>,
     set: OnceLock<Option<RegexSet>>,
     /// `set` pattern index → index in `rules`.
     set_rules: Vec<usize>,
@@ -140,7 +139,6 @@ impl SecretScanner {
     pub fn empty() -> Self {
         SecretScanner {
             rules: Vec::new(),
-            patterns: Vec::new(),
             set: OnceLock::new(),
             set_rules: Vec::new(),
             gates: OnceLock::new(),
@@ -154,19 +152,14 @@ impl SecretScanner {
         global: Allowlist,
         files: Vec<&'static FileRule>,
     ) -> Result<Self, regex::Error> {
-        let mut patterns = Vec::new();
-        let mut set_rules = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            if let Some(p) = &r.pattern {
-                // The set only pre-selects rules: a looser pattern compiles several times faster.
-                patterns.push(loosen(p));
-                set_rules.push(i);
-            }
-        }
-        Ok(SecretScanner { rules, patterns, set: OnceLock::new(), set_rules, gates: OnceLock::new(), global, files })
+        let set_rules = rules.iter().enumerate().filter(|(_, r)| r.pattern.is_some()).map(|(i, _)| i).collect();
+        Ok(SecretScanner { rules, set: OnceLock::new(), set_rules, gates: OnceLock::new(), global, files })
     }
 
-    fn build_set(patterns: &[String]) -> Result<Option<RegexSet>, regex::Error> {
+    fn build_set(&self) -> Result<Option<RegexSet>, regex::Error> {
+        // The set only pre-selects rules: a looser pattern compiles several times faster.
+        let patterns: Vec<String> =
+            self.set_rules.iter().filter_map(|&ri| self.rules.get(ri)?.pattern.as_deref().map(loosen)).collect();
         if patterns.is_empty() {
             return Ok(None);
         }
@@ -181,7 +174,7 @@ impl SecretScanner {
     /// Build the set now, reporting a failure (used to validate custom rules at load).
     fn try_set(&self) -> Result<(), regex::Error> {
         if self.set.get().is_none() {
-            let set = Self::build_set(&self.patterns)?;
+            let set = self.build_set()?;
             let _ = self.set.set(set);
         }
         Ok(())
@@ -191,7 +184,7 @@ impl SecretScanner {
     fn set(&self) -> Option<&RegexSet> {
         self.set
             .get_or_init(|| {
-                Self::build_set(&self.patterns).expect(
+                self.build_set().expect(
                     "BUG: the set compiles because built-in rules are tested together (builtin_rules_compile) and \
                      custom ones are compiled when the policy loads",
                 )
