@@ -55,17 +55,18 @@ fn changes(
     tree: ObjectId,
 ) -> Result<HashMap<String, (Option<ObjectId>, ObjectId)>, WalkError> {
     let hash = repo.object_hash();
-    let new = repo.find_object(tree).map_err(|e| err(tree, e))?;
+    let objects = super::packs::Objects(repo);
+    let new_data = read_tree(repo, tree)?;
     let old_data = match parent_tree {
-        Some(t) => repo.find_object(t).map_err(|e| err(t, e))?.data.clone(),
+        Some(t) => read_tree(repo, t)?,
         None => Vec::new(),
     };
     let mut rec = gix::diff::tree::Recorder::default();
     gix::diff::tree(
         gix::objs::TreeRefIter::from_bytes(&old_data, hash),
-        gix::objs::TreeRefIter::from_bytes(&new.data, hash),
+        gix::objs::TreeRefIter::from_bytes(&new_data, hash),
         gix::diff::tree::State::default(),
-        &repo.objects,
+        &objects,
         &mut rec,
     )
     .map_err(|e| err(tree, e))?;
@@ -88,6 +89,32 @@ fn changes(
     Ok(out)
 }
 
+/// An object's content, which must be of `kind`: through this thread's chain-caching pack
+/// reader when it is packed, else gix's own lookup.
+fn read_object(repo: &gix::Repository, id: ObjectId, kind: gix::object::Kind) -> Result<Vec<u8>, WalkError> {
+    let mut data = Vec::new();
+    let found = match super::packs::find(repo, &id, &mut data) {
+        Some(found) => found,
+        None => {
+            let obj = repo.find_object(id).map_err(|e| err(id, e))?;
+            data = obj.data.clone();
+            obj.kind
+        }
+    };
+    if found != kind {
+        return Err(err(id, format!("expected a {kind}, found a {found}")));
+    }
+    Ok(data)
+}
+
+fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>, WalkError> {
+    read_object(repo, id, gix::object::Kind::Blob)
+}
+
+fn read_tree(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>, WalkError> {
+    read_object(repo, id, gix::object::Kind::Tree)
+}
+
 /// git's heuristic: a NUL byte in the first 8000 bytes means binary.
 pub fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_SNIFF)].contains(&0)
@@ -107,9 +134,9 @@ struct Change {
 /// A commit's message and the paths it changes relative to every parent.
 fn commit_changes(repo: &gix::Repository, c: &NewCommit) -> Result<(AddedText, Vec<Change>), WalkError> {
     crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
-    let obj = repo.find_object(c.id).map_err(|e| err(c.id, e))?;
-    let commit = obj.into_commit();
-    let decoded = commit.decode().map_err(|e| err(c.id, e))?;
+    let hash = repo.object_hash();
+    let data = read_object(repo, c.id, gix::object::Kind::Commit)?;
+    let decoded = gix::objs::CommitRef::from_bytes(&data, hash).map_err(|e| err(c.id, e))?;
     let tree = decoded.tree();
     let message = decoded.message.to_vec();
     let text = AddedText {
@@ -121,8 +148,8 @@ fn commit_changes(repo: &gix::Repository, c: &NewCommit) -> Result<(AddedText, V
     };
     let mut parent_trees = Vec::new();
     for p in &c.parents {
-        let pc = repo.find_object(*p).map_err(|e| err(*p, e))?.into_commit();
-        parent_trees.push(pc.tree_id().map_err(|e| err(*p, e))?.detach());
+        let data = read_object(repo, *p, gix::object::Kind::Commit)?;
+        parent_trees.push(gix::objs::CommitRef::from_bytes(&data, hash).map_err(|e| err(*p, e))?.tree());
     }
     let per_parent: Vec<HashMap<String, (Option<ObjectId>, ObjectId)>> = if parent_trees.is_empty() {
         vec![changes(repo, None, tree)?]
@@ -151,23 +178,23 @@ enum Read {
 }
 
 fn read_change(repo: &gix::Repository, commit: ObjectId, ch: &Change, max_blob: u64) -> Result<Read, WalkError> {
-    let blob = repo.find_object(ch.new).map_err(|e| err(ch.new, e))?;
-    crate::budget::PROGRESS.bytes_read.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-    if blob.data.len() as u64 > max_blob {
-        let why = format!("{} bytes, over the {max_blob}-byte limit", blob.data.len());
+    let blob = read_blob(repo, ch.new)?;
+    crate::budget::PROGRESS.bytes_read.fetch_add(blob.len() as u64, Ordering::Relaxed);
+    if blob.len() as u64 > max_blob {
+        let why = format!("{} bytes, over the {max_blob}-byte limit", blob.len());
         return Ok(Read::Skipped(commit, ch.path.clone(), why));
     }
-    if is_binary(&blob.data) {
+    if is_binary(&blob) {
         return Ok(Read::Skipped(commit, ch.path.clone(), "binary".into()));
     }
     let mut old_blobs = Vec::new();
     for o in ch.olds.iter().flatten() {
-        let data = repo.find_object(*o).map_err(|e| err(*o, e))?.data.clone();
+        let data = read_blob(repo, *o)?;
         if data.len() as u64 <= max_blob && !is_binary(&data) {
             old_blobs.push(data);
         }
     }
-    Ok(Read::Text(added_lines(commit, &ch.path, &blob.data, &old_blobs)))
+    Ok(Read::Text(added_lines(commit, &ch.path, &blob, &old_blobs)))
 }
 
 /// A few long chunks per thread: each chunk gets one repository handle whose pack cache keeps

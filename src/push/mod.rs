@@ -5,6 +5,7 @@
 pub mod added;
 pub mod hook_input;
 pub mod identity;
+mod packs;
 pub mod repo;
 pub mod walk;
 
