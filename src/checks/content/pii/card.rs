@@ -33,7 +33,7 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut seps: Vec<u8> = Vec::new();
         let mut gs = m.start();
-        for (i, &b) in text.iter().enumerate().take(m.end()).skip(m.start()) {
+        for (i, &b) in text[m.range()].iter().enumerate().map(|(k, b)| (m.start() + k, b)) {
             if !b.is_ascii_digit() {
                 groups.push((gs, i));
                 seps.push(b);
@@ -41,6 +41,11 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
             }
         }
         groups.push((gs, m.end()));
+        if m.end() - m.start() + 1 - groups.len() < 13 {
+            // Fewer than 13 digits in the whole candidate: no window can be a PAN.
+            continue;
+        }
+        let all_spaces = seps.iter().all(|&s| s == b' ');
         // Try the whole candidate first, then (space-separated only) any window of groups,
         // so "qty 2 4111 1111 1111 1111 12/25" still finds the PAN.
         let n = groups.len();
@@ -50,14 +55,21 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
             for j in (i + 1..=n).rev() {
                 let whole = i == 0 && j == n;
                 let window_seps = &seps[i..j - 1];
-                if !whole && !seps.iter().all(|&s| s == b' ') {
+                if !whole && !all_spaces {
                     continue;
                 }
                 if window_seps.windows(2).any(|w| w[0] != w[1]) {
                     continue;
                 }
-                let lens: Vec<usize> = groups[i..j].iter().map(|(a, b)| b - a).collect();
-                if lens.len() > 1 && !GROUPINGS.contains(&lens.as_slice()) {
+                let window = &groups[i..j];
+                // Length first (no allocation): most digit runs in source code are no PAN.
+                let count: usize = window.iter().map(|(a, b)| b - a).sum();
+                if !(13..=19).contains(&count) {
+                    continue;
+                }
+                let grouped =
+                    |g: &&[usize]| g.len() == window.len() && g.iter().zip(window).all(|(l, (a, b))| *l == b - a);
+                if window.len() > 1 && !GROUPINGS.iter().any(grouped) {
                     continue;
                 }
                 let (start, end) = (groups[i].0, groups[j - 1].1);
