@@ -323,12 +323,18 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
             }
         }
         [old] => {
-            let input = imara_diff::InternedInput::new(&old[..], new);
+            // Lines both versions start and end with are not added: only the middle is diffed
+            // (interning every line of both versions was most of the cost of a small change to
+            // a big file).
+            let (prefix, suffix) = common_ends(old, new);
+            let skipped = u32::try_from(new[..prefix].iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX);
+            let input =
+                imara_diff::InternedInput::new(&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
             let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Histogram, &input);
             for h in diff.hunks() {
                 for i in h.after.clone() {
                     let token = input.after[i as usize];
-                    push(i + 1, input.interner[token]);
+                    push(skipped.saturating_add(i + 1), input.interner[token]);
                 }
             }
         }
@@ -348,9 +354,42 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
     AddedText { commit, path: Some(path.to_string()), text, lines, header }
 }
 
+/// Byte lengths of the longest common prefix and suffix of `old` and `new` made of whole lines
+/// (each ends with a newline; the suffix starts after one), not overlapping in either.
+fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize) {
+    let raw = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let prefix = old[..raw].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let (o, n) = (&old[prefix..], &new[prefix..]);
+    let raw = o.iter().rev().zip(n.iter().rev()).take_while(|(a, b)| a == b).count();
+    let line_start = |v: &[u8]| v.len() == raw || v[v.len() - raw - 1] == b'\n';
+    if line_start(o) && line_start(n) {
+        return (prefix, raw);
+    }
+    // The common tail starts mid-line: keep only what follows its first newline.
+    let tail = &o[o.len() - raw..];
+    let suffix = tail.iter().position(|&b| b == b'\n').map_or(0, |p| raw - p - 1);
+    (prefix, suffix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_ends_are_whole_lines() {
+        assert_eq!(common_ends(b"a\nb\nc\n", b"a\nb\nc\nd\n"), (6, 0));
+        assert_eq!(common_ends(b"a\nb\nc\n", b"a\nX\nc\n"), (2, 2));
+        assert_eq!(common_ends(b"ab\n", b"ac\n"), (0, 0));
+        assert_eq!(common_ends(b"x\n", b"x\n"), (2, 0));
+        assert_eq!(common_ends(b"", b"new\n"), (0, 0));
+        assert_eq!(common_ends(b"a\nb", b"a\nc\nb"), (2, 1));
+        assert_eq!(common_ends(b"a\nb\n", b"a\nX\nb\n"), (2, 2));
+        // A trimmed diff adds exactly the lines a full diff adds.
+        let old = b"fn a() {}\nfn b() {}\nfn c() {}\n";
+        let new = b"fn a() {}\nfn b() {}\nlet secret = 1;\nfn c() {}\n";
+        let a = added_lines(oid(), "f", new, &[old.to_vec()]);
+        assert_eq!((a.text.as_slice(), a.lines.as_slice()), (&b"let secret = 1;"[..], &[3][..]));
+    }
 
     fn oid() -> ObjectId {
         ObjectId::null(gix::hash::Kind::Sha1)

@@ -52,6 +52,12 @@ impl PackReader {
             idx.sort();
             bundles.extend(idx.into_iter().filter_map(|p| pack::Bundle::at(p, hash).ok()));
         }
+        // Cache keys are (pack id, offset). gix derives a pack's id from a CRC-32 of its path, and
+        // a pushed pack's name is chosen by its content: two colliding ids would let one pack's
+        // cached object stand in for another's. Number them instead.
+        for (i, b) in bundles.iter_mut().enumerate() {
+            b.pack.id = u32::try_from(i).unwrap_or(u32::MAX);
+        }
         PackReader {
             key: objects.to_path_buf(),
             bundles,
