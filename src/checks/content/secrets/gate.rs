@@ -51,6 +51,15 @@ impl Gate {
         self.literals.iter().any(|l| memchr::memmem::find(lower, l).is_some())
     }
 
+    /// The gate recorded for `pattern` in `builtin_gates.rs` (built-in rules: their patterns are
+    /// not parsed at start-up), if there is one.
+    pub fn builtin(pattern: &str) -> Option<Gate> {
+        let table = super::builtin_gates::GATES;
+        let i = table.binary_search_by(|(p, _)| (*p).cmp(pattern)).ok()?;
+        let (_, literals) = table.get(i)?;
+        Some(Gate { literals: literals.iter().map(|l| l.to_vec()).collect() })
+    }
+
     #[cfg(test)]
     pub fn literals(&self) -> &[Vec<u8>] {
         &self.literals

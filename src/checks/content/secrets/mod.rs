@@ -14,6 +14,7 @@
 
 mod builtin;
 mod builtin_files;
+mod builtin_gates;
 mod config;
 mod engine;
 mod filenames;
