@@ -199,3 +199,47 @@ fn annotated_tag_messages_and_trees_pushed_to_a_ref_are_scanned() {
     assert!(!p.ok, "{}", p.stderr);
     assert!(p.remote_lines().contains("creds.py:1"), "{}", p.stderr);
 }
+
+/// A push big enough to take the other road: more than 64 commits and 16 KiB of added text (the
+/// rule sets compiled, not the per-rule gates), more than git's `unpackLimit` objects (kept as a
+/// pack in the quarantine, read through pushgate's chain-caching pack reader), on top of a server
+/// history that `git gc` has deltified.
+#[test]
+fn a_big_push_is_scanned_like_a_small_one() {
+    let t = TestRemote::new("");
+    let filler: String = (0..400).map(|i| format!("fn helper_{i}(x: u64) -> u64 {{ x * {i} + 7 }}\n")).collect();
+    t.commit("src/lib.rs", &filler, "base");
+    let mut log = String::new();
+    for i in 0..40 {
+        log.push_str(&format!("entry {i}\n"));
+        t.commit("CHANGES", &log, &format!("history {i}"));
+    }
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.server_git(&["gc", "-q"]);
+    let big: String = (0..800).map(|i| format!("pub const TABLE_{i}: [u8; 4] = [{i}, 1, 2, 3];\n")).collect();
+    assert!(big.len() > 16 << 10);
+    t.commit("src/table.rs", &big, "a big new file");
+    let mut text = filler.clone();
+    for i in 0..120 {
+        text.push_str(&format!("fn added_{i}() -> u32 {{ {i} }}\n"));
+        if i == 60 {
+            text.push_str(&format!("const TOKEN: &str = \"{GHP}\";\n"));
+        }
+        if i == 90 {
+            text.push_str(&format!("// nhs_number: {NHS}\n"));
+        }
+        t.commit("src/lib.rs", &text, &format!("grow {i}"));
+    }
+    let token_commit = t.rev("HEAD~59");
+    let nhs_commit = t.rev("HEAD~29");
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
+    let out = p.remote_lines();
+    assert!(out.contains("error[secret/github-pat]"), "{out}");
+    assert!(out.contains(&format!("src/lib.rs:{}", 400 + 61 + 1)), "{out}");
+    assert!(out.contains(&token_commit[..7]), "{out}");
+    assert!(out.contains("pii/uk-nhs-number"), "{out}");
+    assert!(out.contains(&nhs_commit[..7]), "{out}");
+    assert!(out.contains(&format!("src/lib.rs:{}", 400 + 91 + 2)), "{out}");
+    assert!(!out.contains(GHP) && !out.contains(&GHP[4..]), "token leaked:\n{out}");
+}
