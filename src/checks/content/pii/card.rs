@@ -51,6 +51,14 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
         let n = groups.len();
         let mut i = 0;
         while i < n {
+            // A window passes only as one group of 13+ digits or as a printed grouping, and every
+            // grouping starts with 4 or 6 digits: skip the others without trying their windows
+            // (files of "0 0 1 0 …" make thousands of such candidates).
+            let first = groups[i].1 - groups[i].0;
+            if first != 4 && first != 6 && first < 13 {
+                i += 1;
+                continue;
+            }
             let mut found = None;
             for j in (i + 1..=n).rev() {
                 let whole = i == 0 && j == n;
@@ -319,5 +327,14 @@ pub(crate) mod tests {
         ] {
             assert!(ids(t).is_empty(), "{t}");
         }
+    }
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    /// `find` skips windows whose first group is not 4 or 6 digits long: true of every grouping.
+    #[test]
+    fn every_grouping_starts_with_four_or_six_digits() {
+        assert!(super::GROUPINGS.iter().all(|g| matches!(g.first(), Some(4 | 6))));
     }
 }
