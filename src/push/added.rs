@@ -354,13 +354,36 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
     AddedText { commit, path: Some(path.to_string()), text, lines, header }
 }
 
+/// Compared in blocks first (a slice comparison is a vectorised `memcmp`): the common part of
+/// two versions of a file is usually nearly all of it.
+const BLOCK: usize = 64;
+
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    let max = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= max && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..max].iter().zip(&b[i..max]).take_while(|(x, y)| x == y).count()
+}
+
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    let max = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - max..], &b[b.len() - max..]);
+    let mut i = 0;
+    while i + BLOCK <= max && a[max - i - BLOCK..max - i] == b[max - i - BLOCK..max - i] {
+        i += BLOCK;
+    }
+    i + a[..max - i].iter().rev().zip(b[..max - i].iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
 /// Byte lengths of the longest common prefix and suffix of `old` and `new` made of whole lines
 /// (each ends with a newline; the suffix starts after one), not overlapping in either.
 fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize) {
-    let raw = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let raw = common_prefix_len(old, new);
     let prefix = old[..raw].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let (o, n) = (&old[prefix..], &new[prefix..]);
-    let raw = o.iter().rev().zip(n.iter().rev()).take_while(|(a, b)| a == b).count();
+    let raw = common_suffix_len(o, n);
     let line_start = |v: &[u8]| v.len() == raw || v[v.len() - raw - 1] == b'\n';
     if line_start(o) && line_start(n) {
         return (prefix, raw);
@@ -374,6 +397,24 @@ fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_comparisons_agree_with_byte_comparisons() {
+        let naive_prefix = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let naive_suffix = |a: &[u8], b: &[u8]| a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+        let base: Vec<u8> = (0..1000u32).map(|i| b"abcdefgh\n"[(i % 9) as usize]).collect();
+        for cut in [0, 1, 63, 64, 65, 127, 128, 500, 999, 1000] {
+            for edit in [0usize, 1, 63, 64, 200, 998] {
+                let mut other = base[..cut].to_vec();
+                if let Some(b) = other.get_mut(edit) {
+                    *b = b'#';
+                }
+                assert_eq!(common_prefix_len(&base, &other), naive_prefix(&base, &other), "{cut} {edit}");
+                assert_eq!(common_suffix_len(&base, &other), naive_suffix(&base, &other), "{cut} {edit}");
+                assert_eq!(common_suffix_len(&other, &base), naive_suffix(&other, &base), "{cut} {edit}");
+            }
+        }
+    }
 
     #[test]
     fn common_ends_are_whole_lines() {
