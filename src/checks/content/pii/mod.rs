@@ -318,8 +318,14 @@ struct Census {
     /// Most digits in one run of bytes from `[0-9 ().+/-]`: every match of the numeric patterns
     /// (cards, NHS, CPF, SSN, phones) lies inside such a run, so it holds at most this many.
     run_digits: usize,
+    /// Most `[0-9A-Z]` in one run of `[0-9A-Z./-]` (a CNPJ has 14).
+    run_cnpj: usize,
+    /// Longest run of hex digits (a UUID ends with 12).
+    run_hex: usize,
     upper: usize,
     hyphens: usize,
+    /// Two capitals, an optional space, two digits (`GB82`, `QQ 12`): IBANs and NI numbers.
+    caps_digits: bool,
     at: bool,
     plus: bool,
     pix: bool,
@@ -327,8 +333,19 @@ struct Census {
 
 impl Census {
     fn of(text: &[u8]) -> Self {
-        let mut c = Census { digits: 0, run_digits: 0, upper: 0, hyphens: 0, at: false, plus: false, pix: false };
-        let mut run = 0;
+        let mut c = Census {
+            digits: 0,
+            run_digits: 0,
+            run_cnpj: 0,
+            run_hex: 0,
+            upper: 0,
+            hyphens: 0,
+            caps_digits: false,
+            at: false,
+            plus: false,
+            pix: false,
+        };
+        let (mut run, mut cnpj, mut hex) = (0, 0, 0);
         for &b in text {
             match b {
                 b'0'..=b'9' => {
@@ -348,6 +365,26 @@ impl Census {
                     }
                 }
             }
+            if b.is_ascii_digit() || b.is_ascii_uppercase() {
+                cnpj += 1;
+                c.run_cnpj = c.run_cnpj.max(cnpj);
+            } else if !matches!(b, b'.' | b'/' | b'-') {
+                cnpj = 0;
+            }
+            if b.is_ascii_hexdigit() {
+                hex += 1;
+                c.run_hex = c.run_hex.max(hex);
+            } else {
+                hex = 0;
+            }
+        }
+        if c.upper >= 2 && c.digits >= 2 {
+            c.caps_digits = text.windows(4).enumerate().any(|(i, w)| {
+                w[0].is_ascii_uppercase()
+                    && w[1].is_ascii_uppercase()
+                    && ((w[2].is_ascii_digit() && w[3].is_ascii_digit())
+                        || (w[2] == b' ' && w[3].is_ascii_digit() && text.get(i + 4).is_some_and(u8::is_ascii_digit)))
+            });
         }
         c.pix = text.windows(PIX_GUI.len()).any(|w| w.eq_ignore_ascii_case(PIX_GUI));
         c
@@ -360,18 +397,18 @@ impl Census {
             // 13–26 digits, separated by single spaces or hyphens.
             Pat::Card => self.run_digits >= 13,
             // [A-Z]{2}[0-9]{2} then 10+ more.
-            Pat::Iban => self.upper >= 2 && self.digits >= 2,
+            Pat::Iban => self.caps_digits,
             // 3+3+4 digits.
             Pat::Nhs => self.run_digits >= 10,
             // [A-Z]{2} 6 digits [A-D].
-            Pat::Nino => self.upper >= 3 && self.digits >= 6,
+            Pat::Nino => self.caps_digits && self.upper >= 3 && self.digits >= 6,
             // 3+3+3+2 digits, dots and a hyphen.
             Pat::Cpf => self.run_digits >= 11,
-            // 12 of [0-9A-Z] then 2 digits.
-            Pat::Cnpj => self.digits >= 2 && self.digits + self.upper >= 14,
+            // 12 of [0-9A-Z] then 2 digits, with dots, a slash and a hyphen.
+            Pat::Cnpj => self.digits >= 2 && self.run_cnpj >= 14,
             Pat::PixPayload => self.pix,
             // 32 hex digits in 8-4-4-4-12.
-            Pat::PixEvp => self.hyphens >= 4,
+            Pat::PixEvp => self.hyphens >= 4 && self.run_hex >= 12,
             // 3+2+4 digits.
             Pat::Ssn => self.run_digits >= 9,
             Pat::Email => self.at,
