@@ -71,8 +71,8 @@ impl PackReader {
     /// Decode object `id` into `out` if it is in one of the packs; `None` means "ask gix".
     fn find(&mut self, id: &gix::oid, out: &mut Vec<u8>) -> Option<gix::object::Kind> {
         let PackReader { bundles, cache, known, inflate, scratch, .. } = self;
-        let b = bundles.iter().find(|b| b.index.lookup(id).is_some())?;
-        let target = b.pack.entry(b.index.pack_offset_at_index(b.index.lookup(id)?)).ok()?;
+        let (b, idx) = bundles.iter().find_map(|b| Some((b, b.index.lookup(id)?)))?;
+        let target = b.pack.entry(b.index.pack_offset_at_index(idx)).ok()?;
         let resolve = |base: &gix::oid, _: &mut Vec<u8>| {
             b.index
                 .lookup(base)

@@ -5,14 +5,26 @@ use super::builtin_files::FILES;
 use super::config::ConfigError;
 use super::rule::{RawRule, Rule, parse_rule_file};
 
-/// All built-in raw rules with the name of their file.
+/// All built-in raw rules with the name of their file, samples included (the tests run them).
 pub(super) fn raw_rules(errors: &mut Vec<ConfigError>) -> Vec<(&'static str, RawRule)> {
+    parse(errors, true)
+}
+
+/// Built-in rules, regexes not compiled yet. The files are parsed without their sample arrays
+/// (a third of their bytes, only the tests need them): a hook parses them on every push.
+pub(super) fn rules(errors: &mut Vec<ConfigError>) -> Vec<Rule> {
+    parse(errors, false).iter().filter_map(|(_, raw)| Rule::from_raw(raw, "builtin", false, errors)).collect()
+}
+
+fn parse(errors: &mut Vec<ConfigError>, samples: bool) -> Vec<(&'static str, RawRule)> {
     let mut out = Vec::new();
     for (name, text) in FILES {
-        match parse_rule_file(text) {
+        let parsed = if samples { parse_rule_file(text) } else { parse_rule_file(&without_samples(text)) };
+        match parsed {
             Ok(rules) => out.extend(rules.into_iter().map(|r| (*name, r))),
+            // A span into the stripped text would point at the wrong place of the file.
             Err(e) => errors.push(ConfigError {
-                span: e.span(),
+                span: if samples { e.span() } else { None },
                 message: format!("built-in rule file {name}.toml: {}", e.message()),
             }),
         }
@@ -20,22 +32,9 @@ pub(super) fn raw_rules(errors: &mut Vec<ConfigError>) -> Vec<(&'static str, Raw
     out
 }
 
-/// Built-in rules, regexes not compiled yet. The files are parsed without their sample arrays
-/// (a third of their bytes, only the tests need them): a hook parses them on every push.
-pub(super) fn rules(errors: &mut Vec<ConfigError>) -> Vec<Rule> {
-    let mut out = Vec::new();
-    for (name, text) in FILES {
-        match parse_rule_file(&without_samples(text)) {
-            Ok(raws) => out.extend(raws.iter().filter_map(|raw| Rule::from_raw(raw, "builtin", false, errors))),
-            Err(e) => errors
-                .push(ConfigError { span: None, message: format!("built-in rule file {name}.toml: {}", e.message()) }),
-        }
-    }
-    out
-}
-
 /// A rule file without its `must-match = [...]` / `must-not-match = [...]` lines (each is one
-/// line in the built-in files; `samples_are_one_line` checks it).
+/// line in the built-in files; `samples_are_one_line_and_stripping_them_changes_nothing_else`
+/// checks it).
 fn without_samples(text: &str) -> String {
     text.lines()
         .filter(|l| !(l.starts_with("must-match") || l.starts_with("must-not-match")))

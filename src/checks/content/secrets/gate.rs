@@ -48,7 +48,7 @@ impl Gate {
 
     /// May a rule with this gate match somewhere in a text whose ASCII-lowercased form is `lower`?
     pub fn admits(&self, lower: &[u8]) -> bool {
-        self.literals.iter().any(|l| memchr::memmem::find(lower, l).is_some())
+        self.literals.iter().any(|l| super::rule::contains(lower, l))
     }
 
     /// The gate recorded for `pattern` in `builtin_gates.rs` (built-in rules: their patterns are

@@ -144,7 +144,7 @@ impl Allowlist {
 
 /// Substring test on bytes.
 pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// Build a regex in ASCII mode with explicit limits.
