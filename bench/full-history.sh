@@ -12,27 +12,19 @@
 # WARMUP (1). A peer that is not installed is left out and said so.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
-export LC_ALL=C
 # shellcheck source=bench/peers.sh
 . "$ROOT/bench/peers.sh"
 
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 2; }
+need hyperfine
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is required for peak memory" >&2; exit 2; }
 
 history_md=$(BENCH_WORK=$BENCH_WORK "$ROOT/bench/history.sh")
 REPO=$BENCH_WORK/history/repo.git
-W=$BENCH_WORK/full-history
-rm -rf "$W" && mkdir -p "$W" && cd "$W"
-log() { echo "[full-history] $*" >&2; }
-export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
-mkdir -p "$HOME"
+workdir full-history
 
 printf '[pii]\nenabled = false\n' > secrets.toml     # secrets on (the default), PII off
 printf '[pii]\nenabled = true\n' > all.toml          # secrets and PII on (the default)

@@ -14,40 +14,17 @@
 # Knobs (environment): PUSHGATE, BENCH_WORK, SIZES ("1 100 10000"), RUNS_SMALL (10), RUNS_BIG (3).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIZES=${SIZES:-1 100 10000}
 RUNS_SMALL=${RUNS_SMALL:-10}
 RUNS_BIG=${RUNS_BIG:-3}
-export LC_ALL=C
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 2; }
+need hyperfine
 
 BENCH_WORK=$BENCH_WORK "$ROOT/bench/history.sh" > /dev/null
 REPO=$BENCH_WORK/history/repo.git
-W=$BENCH_WORK/initial-push
-rm -rf "$W" && mkdir -p "$W" && cd "$W"
-log() { echo "[initial-push] $*" >&2; }
-export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
-mkdir -p "$HOME"
-git config --global init.defaultBranch development
-
-cat > policy.toml <<'EOF'
-[secrets]
-enabled = true
-
-[pii]
-enabled = true
-
-[branches.live]
-promote-from = "staging"
-
-[branches.staging]
-promote-from = "development"
-EOF
-"$PUSHGATE" policy check policy.toml >/dev/null
+workdir initial-push
+promotion_policy content
 
 mkdir -p hooks-none hooks-pushgate
 cat > hooks-pushgate/pre-receive <<EOF

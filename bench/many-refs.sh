@@ -4,15 +4,13 @@
 # (packed, pointing at commits spread over the whole history), then times the hook alone on the
 # same one-commit input, next to git's own `rev-list <new> --not --all`, in the same run.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SRC=$BENCH_WORK/one-commit-push
-W=$BENCH_WORK/many-refs
 EXTRA=${EXTRA:-10000}
 [ -d "$SRC/server.git" ] || { echo "run bench/one-commit-push.sh first (needs $SRC/server.git)" >&2; exit 1; }
-rm -rf "$W" && mkdir -p "$W" && cd "$W"
-export HOME=$W GIT_CONFIG_NOSYSTEM=1
+need hyperfine
+workdir many-refs
 cp -a "$SRC/server.git" server.git
 cp "$SRC/policy.toml" "$SRC/in-create.txt" .
 git --git-dir=server.git rev-list --all > commits.txt

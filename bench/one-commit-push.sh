@@ -10,33 +10,15 @@
 # WARMUP (3).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 MAIN=${MAIN:-4700}
 BRANCHES=${BRANCHES:-300}
 TAGS=${TAGS:-200}
 RUNS=${RUNS:-40}
 WARMUP=${WARMUP:-3}
-export LC_ALL=C
-
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE (build with cargo build --release or set PUSHGATE)" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "hyperfine is required (apt-get install hyperfine)" >&2; exit 2; }
-
-W=$BENCH_WORK/one-commit-push
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W"
-log() { echo "[one-commit-push] $*" >&2; }
-
-# Keep the user's and the system's git configuration (hooksPath, signing, fsmonitor...) out.
-export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
-mkdir -p "$HOME"
-git config --global user.name Bench
-git config --global user.email bench@example.com
-git config --global init.defaultBranch development
-git config --global advice.detachedHead false
+need hyperfine
+workdir one-commit-push
 
 log "generating $MAIN mainline commits, $BRANCHES branches, $TAGS tags"
 git init -q --bare server.git
@@ -54,14 +36,7 @@ refs=$(git --git-dir=server.git for-each-ref | wc -l)
 dev=$(git --git-dir=server.git rev-parse refs/heads/development)
 staging=$(git --git-dir=server.git rev-parse refs/heads/staging)
 
-cat > policy.toml <<'EOF'
-[branches.live]
-promote-from = "staging"
-
-[branches.staging]
-promote-from = "development"
-EOF
-"$PUSHGATE" policy check policy.toml >/dev/null
+promotion_policy
 
 # Three hook directories; the push picks one with `git -c core.hooksPath=... receive-pack`, so all
 # three variants push into the very same server repository.
@@ -81,26 +56,8 @@ EOF
 chmod +x hooks-cat/pre-receive hooks-pushgate/pre-receive hooks-timed/pre-receive
 
 # prepare.sh: a fresh commit on the client (one ~4 KB file gets one more line) on top of
-# development, and the server's topic branch deleted, so every measured push creates
-# refs/heads/topic/bench with exactly one new commit, one new tree path and one new blob.
-cat > prepare.sh <<EOF
-#!/usr/bin/env bash
-set -euo pipefail
-cd "$W/client"
-n=\$(date +%s%N)
-file=\$(git ls-tree -r --name-only origin/development | sed -n 1p)
-blob=\$( { git cat-file -p "origin/development:\$file"; echo "    # bench \$n"; } | git hash-object -w --stdin)
-export GIT_INDEX_FILE="$W/bench.index"
-git read-tree origin/development
-git update-index --cacheinfo "100644,\$blob,\$file"
-tree=\$(git write-tree)
-c=\$(git commit-tree -p origin/development -m "bench \$n" "\$tree")
-git update-ref refs/heads/bench "\$c"
-git --git-dir="$W/server.git" update-ref -d refs/heads/topic/bench 2>/dev/null || true
-EOF
-chmod +x prepare.sh
-
-push() { echo "git -C $W/client push -q --receive-pack='git -c core.hooksPath=$W/hooks-$1 receive-pack' $W/server.git refs/heads/bench:refs/heads/topic/bench"; }
+# development, and the server's topic branch deleted (see lib.sh).
+prepare_script "$W/client/.git" "$(git -C client ls-tree -r --name-only origin/development | sed -n 1p)" "    #"
 
 # Sanity: each variant is accepted, and the pushgate hook really runs and rejects a bad push.
 for h in none cat pushgate timed; do ./prepare.sh; eval "$(push $h)"; done

@@ -10,28 +10,17 @@
 # Knobs (environment): PUSHGATE, BETTERLEAKS (see peers.sh), BENCH_WORK, RUNS (30), WARMUP (3).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-30}
 WARMUP=${WARMUP:-3}
-export LC_ALL=C
 # shellcheck source=bench/peers.sh
 . "$ROOT/bench/peers.sh"
 KINGFISHER=""   # kingfisher has no pre-receive mode
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 2; }
+need hyperfine
 
 BENCH_WORK=$BENCH_WORK "$ROOT/bench/history.sh" > /dev/null
-W=$BENCH_WORK/secret-push
-rm -rf "$W" && mkdir -p "$W" && cd "$W"
-log() { echo "[secret-push] $*" >&2; }
-export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
-mkdir -p "$HOME"
-git config --global user.name Bench
-git config --global user.email bench@example.com
-git config --global advice.detachedHead false
+workdir secret-push
 
 log "copying the history repository"
 cp -a "$BENCH_WORK/history/repo.git" server.git
@@ -40,21 +29,7 @@ git --git-dir=client.git fetch -q "$W/server.git" '+refs/heads/*:refs/remotes/or
 commits=$(git --git-dir=server.git rev-list --count development)
 refs=$(git --git-dir=server.git for-each-ref | wc -l)
 
-cat > policy.toml <<'EOF'
-# Every check on: secrets and PII (their default), and a promotion policy.
-[secrets]
-enabled = true
-
-[pii]
-enabled = true
-
-[branches.live]
-promote-from = "staging"
-
-[branches.staging]
-promote-from = "development"
-EOF
-"$PUSHGATE" policy check policy.toml >/dev/null
+promotion_policy content
 
 mkdir -p hooks-none hooks-cat hooks-pushgate hooks-betterleaks hooks-pushgate-timed hooks-betterleaks-timed
 printf '#!/bin/sh\ncat >/dev/null\n' > hooks-cat/pre-receive
@@ -73,26 +48,9 @@ done
 chmod +x hooks-*/pre-receive
 
 # prepare.sh [content]: a fresh commit on the client on top of development (one real source file
-# gets one more line: a comment, or the given line), and the server's topic branch deleted, so
-# every measured push creates refs/heads/topic/bench with exactly one new commit.
-cat > prepare.sh <<EOF
-#!/usr/bin/env bash
-set -euo pipefail
-export GIT_DIR="$W/client.git"
-n=\$(date +%s%N)
-line=\${1:-"// bench \$n"}
-file=aho-corasick/src/ahocorasick.rs
-blob=\$( { git cat-file -p "origin/development:\$file"; echo "\$line"; } | git hash-object -w --stdin)
-export GIT_INDEX_FILE="$W/bench.index"
-git read-tree origin/development
-git update-index --cacheinfo "100644,\$blob,\$file"
-tree=\$(git write-tree)
-c=\$(git commit-tree -p origin/development -m "bench \$n" "\$tree")
-git update-ref refs/heads/bench "\$c"
-git --git-dir="$W/server.git" update-ref -d refs/heads/topic/bench 2>/dev/null || true
-EOF
-chmod +x prepare.sh
-push() { echo "git --git-dir=$W/client.git push -q --receive-pack='git -c core.hooksPath=$W/hooks-$1 receive-pack' $W/server.git refs/heads/bench:refs/heads/topic/bench"; }
+# gets one more line: a comment, or the given line), and the server's topic branch deleted (see
+# lib.sh).
+prepare_script "$W/client.git" aho-corasick/src/ahocorasick.rs "//"
 
 # Sanity: every variant accepts a clean commit; both scanners refuse the planted GitHub token, and
 # pushgate refuses a push to live that is not a promotion.

@@ -5,30 +5,17 @@
 #
 #   PUSHGATE=target/release/pushgate bench/verify.sh
 #
-# Knobs (environment): PUSHGATE, BENCH_WORK (scratch dir, default bench/work), N (commits, 2000),
+# Knobs (environment): PUSHGATE, BENCH_WORK (scratch dir, default bench/work), N (commits, 2000, at least 50),
 # RUNS (hyperfine runs for pushgate, 10), GPG_RUNS (runs for git verify-commit over N, 3).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
-PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
-BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 N=${N:-2000}
 RUNS=${RUNS:-10}
 GPG_RUNS=${GPG_RUNS:-3}
-export LC_ALL=C
-
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE (build with cargo build --release or set PUSHGATE)" >&2; exit 2; }
-for t in hyperfine gpg gpgconf; do command -v $t >/dev/null || { echo "$t is required" >&2; exit 2; }; done
-
-W=$BENCH_WORK/verify
-rm -rf "$W"
-mkdir -p "$W"
-cd "$W"
-log() { echo "[verify] $*" >&2; }
-
-export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home
-mkdir -p "$HOME"
+need hyperfine gpg gpgconf
+workdir verify
 # gpg-agent's socket path must be short: keep GNUPGHOME under /tmp, and stop the agent we start.
 GNUPGHOME=$(mktemp -d /tmp/pushgate-bench-gpg.XXXXXX)
 export GNUPGHOME
