@@ -23,19 +23,11 @@ fn nhs_csv() -> String {
 /// git with arbitrary-byte arguments and standard input, isolated like the harness's own git.
 fn git_raw(t: &TestRemote, dir: &Path, args: &[&OsStr], stdin: &[u8]) -> Vec<u8> {
     let mut cmd = Command::new("git");
+    common::isolate(&mut cmd, &t.home());
     cmd.args(args)
         .current_dir(dir)
-        .env("HOME", t.home())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Dev One")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.org")
-        .env("GIT_COMMITTER_NAME", "Dev One")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.org")
         .env("GIT_AUTHOR_DATE", "1760000000 +0000")
         .env("GIT_COMMITTER_DATE", "1760000000 +0000")
-        .env_remove("GIT_DIR")
-        .env_remove("GNUPGHOME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pushgate");
+mod common;
+
+use common::{BIN, isolate};
 
 /// A valid NHS number (mod-11 check digit 5) that is not in the 9xx test range.
 const NHS: &str = "401 023 2137";
@@ -60,41 +62,8 @@ struct Ran {
 }
 
 impl Ran {
-    /// The hook's own lines, without git's `remote: ` prefix and trailing padding.
     fn remote_lines(&self) -> String {
-        self.stderr.lines().filter_map(|l| l.strip_prefix("remote: ")).map(|l| format!("{}\n", l.trim_end())).collect()
-    }
-}
-
-/// Isolate git from the user's and the system's configuration, credential helpers, prompts and
-/// proxies, so that a failing authentication fails at once instead of waiting for a password.
-fn isolate(cmd: &mut Command, home: &Path) {
-    cmd.env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_AUTHOR_NAME", "Dev One")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.org")
-        .env("GIT_COMMITTER_NAME", "Dev One")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.org");
-    for k in [
-        "GIT_DIR",
-        "GIT_ASKPASS",
-        "SSH_ASKPASS",
-        "PUSHGATE_POLICY",
-        "GNUPGHOME",
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "REMOTE_USER",
-        "GITEA_PUSHER_NAME",
-        "GL_USERNAME",
-        "GL_USER",
-    ] {
-        cmd.env_remove(k);
+        common::remote_lines(&self.stderr)
     }
 }
 

@@ -28,22 +28,47 @@ pub struct Pushed {
 impl Pushed {
     /// The hook's own lines, without git's `remote: ` prefix and trailing padding.
     pub fn remote_lines(&self) -> String {
-        self.stderr.lines().filter_map(|l| l.strip_prefix("remote: ")).map(|l| format!("{}\n", l.trim_end())).collect()
+        remote_lines(&self.stderr)
     }
 }
 
-fn isolate(cmd: &mut Command, home: &Path) {
+/// The hook's own lines in git's stderr, without the `remote: ` prefix and trailing padding.
+pub fn remote_lines(stderr: &str) -> String {
+    stderr.lines().filter_map(|l| l.strip_prefix("remote: ")).map(|l| format!("{}\n", l.trim_end())).collect()
+}
+
+/// Isolate git (and the pushgate it runs) from the user's and the system's configuration,
+/// credential helpers, prompts, proxies and forge variables: a failing authentication fails at
+/// once instead of waiting for a password, and no identity leaks in from the environment.
+pub fn isolate(cmd: &mut Command, home: &Path) {
     cmd.env("HOME", home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_AUTHOR_NAME", "Dev One")
         .env("GIT_AUTHOR_EMAIL", "dev@example.org")
         .env("GIT_COMMITTER_NAME", "Dev One")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.org")
-        .env_remove("GIT_DIR")
-        .env_remove("PUSHGATE_POLICY")
-        .env_remove("GNUPGHOME");
-    for k in ["GITEA_PUSHER_NAME", "GITEA_PR_ID", "GL_ID", "GL_USERNAME", "GL_PROTOCOL", "GL_USER", "REMOTE_USER"] {
+        .env("GIT_COMMITTER_EMAIL", "dev@example.org");
+    for k in [
+        "GIT_DIR",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "PUSHGATE_POLICY",
+        "GNUPGHOME",
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "REMOTE_USER",
+        "GITEA_PUSHER_NAME",
+        "GITEA_PR_ID",
+        "GL_ID",
+        "GL_USERNAME",
+        "GL_PROTOCOL",
+        "GL_USER",
+    ] {
         cmd.env_remove(k);
     }
 }
