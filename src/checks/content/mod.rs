@@ -1,6 +1,7 @@
 //! Secrets and PII in what a push adds (see `push::added`) and in files (`pushgate scan`).
 //! Values are never put in a finding whole: only `report::redact::mask` of them.
 
+mod pattern;
 pub mod pii;
 pub mod secrets;
 

@@ -219,7 +219,7 @@ const PII_DFA_LIMIT: usize = 32 << 20;
 /// detectors).
 fn compiled() -> &'static Compiled {
     COMPILED.get_or_init(|| {
-        let pats = PATTERNS.iter().map(|p| drop_upper_bounds(p.2));
+        let pats = PATTERNS.iter().map(|p| crate::checks::content::pattern::drop_upper_bounds(p.2));
         let set = RegexSetBuilder::new(pats)
             .unicode(false)
             .dfa_size_limit(PII_DFA_LIMIT)
@@ -227,36 +227,6 @@ fn compiled() -> &'static Compiled {
             .expect("BUG: built-in PII patterns must compile");
         Compiled { set }
     })
-}
-
-/// `x{n,m}` → `x{n,}`: the set only says which patterns occur, so it may over-approximate
-/// (each pattern's own regex confirms), and counting up to an upper bound is what multiplies
-/// the lazy DFA's states on digit-heavy text. The lower bounds, which make a digit run a
-/// candidate at all, stay.
-fn drop_upper_bounds(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        let (head, tail) = rest.split_at(open);
-        out.push_str(head);
-        let close = tail.find('}').unwrap_or(tail.len() - 1);
-        let inner = &tail[1..close];
-        match inner.split_once(',') {
-            Some((min, max))
-                if !min.is_empty()
-                    && min.bytes().all(|b| b.is_ascii_digit())
-                    && max.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                out.push('{');
-                out.push_str(min);
-                out.push_str(",}");
-            }
-            _ => out.push_str(&tail[..=close]),
-        }
-        rest = &tail[close + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A detector's candidate regex: regex-automata's meta engine (what `regex` runs on) in ASCII
@@ -647,16 +617,3 @@ fn resolve_overlaps(mut hits: Vec<(Det, Hit, bool)>) -> Vec<(Det, Hit)> {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod set_tests {
-    #[test]
-    fn upper_bounds_are_dropped_and_nothing_else_changes() {
-        assert_eq!(super::drop_upper_bounds(r"[0-9](?:[0-9]|[ \-][0-9]){12,25}"), r"[0-9](?:[0-9]|[ \-][0-9]){12,}");
-        assert_eq!(super::drop_upper_bounds(r"[0-9]{3}\.?[0-9]{3}"), r"[0-9]{3}\.?[0-9]{3}");
-        assert_eq!(super::drop_upper_bounds(r"a{0,62}b{2,}c"), r"a{0,}b{2,}c");
-        for (_, _, p) in super::PATTERNS {
-            assert!(regex::bytes::Regex::new(&super::drop_upper_bounds(p)).is_ok(), "{p}");
-        }
-    }
-}

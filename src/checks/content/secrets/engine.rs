@@ -1,5 +1,5 @@
 //! The scanner: all enabled rules compiled into ONE `regex::bytes::RegexSet` (ASCII mode; each
-//! pattern with counted repetitions loosened, see `rule::loosen`) that says which rules may hit
+//! pattern with counted repetitions loosened, see `content::pattern::loosen`) that says which rules may hit
 //! a buffer, then, for those rules only, a per-rule `Regex` (compiled on
 //! first hit, kept in a `OnceLock`) for positions and the secret group, followed by entropy,
 //! keyword, validator, placeholder, look-alike, allowlist and inline-marker filters.
@@ -15,8 +15,9 @@ use super::config::{ConfigError, SecretsConfig};
 use super::filenames::{self, FileRule};
 use super::filters;
 use super::gate::Gate;
-use super::rule::{Allowlist, Rule, SecretGroup, contains, full_id, loosen};
+use super::rule::{Allowlist, Rule, SecretGroup, contains, full_id};
 use super::{RuleInfo, SecretMatch};
+use crate::checks::content::pattern::loosen;
 
 /// Budgets for the combined set. The ASCII-mode set of the built-ins needs far less; the limit
 /// only stops a hostile custom rule from eating memory.
