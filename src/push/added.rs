@@ -327,7 +327,7 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
             // (interning every line of both versions was most of the cost of a small change to
             // a big file).
             let (prefix, suffix) = common_ends(old, new);
-            let skipped = u32::try_from(new[..prefix].iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX);
+            let skipped = u32::try_from(memchr::memchr_iter(b'\n', &new[..prefix]).count()).unwrap_or(u32::MAX);
             let input =
                 imara_diff::InternedInput::new(&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
             let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Histogram, &input);
