@@ -200,10 +200,10 @@ fn annotated_tag_messages_and_trees_pushed_to_a_ref_are_scanned() {
     assert!(p.remote_lines().contains("creds.py:1"), "{}", p.stderr);
 }
 
-/// A push big enough to take the other road: more than 64 commits and 16 KiB of added text (the
-/// rule sets compiled, not the per-rule gates), more than git's `unpackLimit` objects (kept as a
-/// pack in the quarantine, read through pushgate's chain-caching pack reader), on top of a server
-/// history that `git gc` has deltified.
+/// A push big enough to take the medium road: more than 16 KiB of added text (the secret rules'
+/// literals found in one Aho-Corasick pass, not rule by rule), more than git's `unpackLimit`
+/// objects (kept as a pack in the quarantine, read through pushgate's chain-caching pack reader),
+/// on top of a server history that `git gc` has deltified.
 #[test]
 fn a_big_push_is_scanned_like_a_small_one() {
     let t = TestRemote::new("");
@@ -232,14 +232,40 @@ fn a_big_push_is_scanned_like_a_small_one() {
     }
     let token_commit = t.rev("HEAD~59");
     let nhs_commit = t.rev("HEAD~29");
-    let p = t.push(&["HEAD:development"]);
+    let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::checks::content=debug")], &["HEAD:development"]);
     assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
     let out = p.remote_lines();
+    assert!(out.contains("secrets: Indexed, pii: Gated"), "not the medium road:\n{out}");
     assert!(out.contains("error[secret/github-pat]"), "{out}");
     assert!(out.contains(&format!("src/lib.rs:{}", 400 + 61 + 1)), "{out}");
     assert!(out.contains(&token_commit[..7]), "{out}");
     assert!(out.contains("pii/uk-nhs-number"), "{out}");
     assert!(out.contains(&nhs_commit[..7]), "{out}");
     assert!(out.contains(&format!("src/lib.rs:{}", 400 + 91 + 2)), "{out}");
+    assert!(!out.contains(GHP) && !out.contains(&GHP[4..]), "token leaked:\n{out}");
+}
+
+/// A push past 16 MiB of added text is scanned with the compiled rule sets (the road of huge
+/// pushes and full histories), and finds what the other roads find.
+#[test]
+fn a_huge_push_is_scanned_with_the_rule_sets() {
+    let t = TestRemote::new("");
+    t.commit("README", "hello\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    let line = "pub const TABLE: [u32; 8] = [1, 2, 3, 4, 5, 6, 7, 8]; // filler of a generated table\n";
+    let mut big = line.repeat((17 << 20) / line.len());
+    let at = big.len() / 2;
+    let at = at - at % line.len();
+    big.insert_str(at, &format!("const TOKEN: &str = \"{GHP}\";\n"));
+    let token_line = at / line.len() + 1;
+    t.commit("src/table.rs", &big, "a generated table");
+    t.commit("src/ids.rs", &format!("// nhs_number: {NHS}\n"), "ids");
+    let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::checks::content=debug")], &["HEAD:development"]);
+    assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
+    let out = p.remote_lines();
+    assert!(out.contains("secrets: Set, pii: Set"), "not the road of the rule sets:\n{out}");
+    assert!(out.contains("error[secret/github-pat]"), "{out}");
+    assert!(out.contains(&format!("src/table.rs:{token_line}")), "{out}");
+    assert!(out.contains("pii/uk-nhs-number") && out.contains("src/ids.rs:1"), "{out}");
     assert!(!out.contains(GHP) && !out.contains(&GHP[4..]), "token leaked:\n{out}");
 }

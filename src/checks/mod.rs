@@ -19,22 +19,6 @@ pub enum CheckError {
 /// Commits whose added content is held in memory at once.
 const CONTENT_BATCH: usize = 256;
 
-/// A push with more commits than this compiles the content rule sets on spare threads while
-/// the branch and signature checks run; smaller pushes are scanned without the sets (see
-/// `content::check`).
-const WARM_UP_COMMITS: usize = 64;
-
-/// Compile the secret and PII rule sets on spare threads; scans wait for them if they get there
-/// first.
-fn warm_up(policy: &Policy) {
-    if let Some(secrets) = policy.secrets.clone() {
-        let _ = std::thread::Builder::new().name("pushgate-warm-secrets".into()).spawn(move || secrets.warm());
-    }
-    if policy.pii.is_some() {
-        let _ = std::thread::Builder::new().name("pushgate-warm-pii".into()).spawn(content::pii::warm);
-    }
-}
-
 /// Run every check that applies to this push and collect one report.
 pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     let mut report = Report {
@@ -43,9 +27,6 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         ..Report::default()
     };
     let started = std::time::Instant::now();
-    if push.commits.len() > WARM_UP_COMMITS {
-        warm_up(policy);
-    }
     tracing::debug!(
         commits = push.commits.len(),
         refs = push.updates.len(),
@@ -62,9 +43,10 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         let mut seen = crate::push::added::Seen::new();
         let mut findings = Vec::new();
         let mut notes = Vec::new();
+        let mut scanned = 0;
         for batch in push.commits.chunks(CONTENT_BATCH) {
             let added = crate::push::added::collect(&push.repo.repo, batch, policy.max_blob_bytes, &mut seen)?;
-            let (f, n) = content::check(&added, policy);
+            let (f, n) = content::check(&added, policy, &mut scanned);
             findings.extend(f);
             notes.extend(n);
         }
@@ -80,7 +62,7 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
                 push.tip_objects.iter().map(|o| (o.id, o.kind, push.updates[o.update].name.clone())).collect();
             let added =
                 crate::push::added::collect_objects(&push.repo.repo, &objects, policy.max_blob_bytes, &mut seen)?;
-            let (mut f, n) = content::check(&added, policy);
+            let (mut f, n) = content::check(&added, policy, &mut scanned);
             for x in &mut f {
                 if let Some(o) = push.tip_objects.iter().find(|o| Some(o.id) == x.commit) {
                     x.reference = Some(push.updates[o.update].name.clone());

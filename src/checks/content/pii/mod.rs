@@ -195,14 +195,6 @@ struct Compiled {
     set: RegexSet,
 }
 
-/// Compile the detectors' regexes ahead of the first scan (call from a spare thread).
-pub fn warm() {
-    let _ = compiled();
-    for i in 0..PATTERNS.len() {
-        let _ = regex(i);
-    }
-}
-
 /// Is the combined set compiled already (so that [`Strategy::Set`] costs nothing more)?
 pub fn set_is_built() -> bool {
     COMPILED.get().is_some()

@@ -57,15 +57,22 @@ fn corpus_recall_and_false_positives() {
         }
         let text = std::fs::read(f).unwrap();
         bytes += text.len();
-        // The small-push strategy must find exactly the same, on the whole file and line by line.
-        assert_eq!(scanner.scan_using(Strategy::Gated, rel.as_bytes(), &text), scanner.scan(rel.as_bytes(), &text));
+        // The small- and medium-push strategies must find exactly the same, on the whole file and
+        // line by line.
+        let whole = scanner.scan(rel.as_bytes(), &text);
+        for how in [Strategy::Gated, Strategy::Indexed] {
+            assert_eq!(scanner.scan_using(how, rel.as_bytes(), &text), whole, "{rel} {how:?}");
+        }
         for line in text.split(|b| *b == b'\n') {
-            assert_eq!(
-                scanner.scan_using(Strategy::Gated, rel.as_bytes(), line),
-                scanner.scan(rel.as_bytes(), line),
-                "{rel}: {}",
-                String::from_utf8_lossy(line)
-            );
+            let set = scanner.scan(rel.as_bytes(), line);
+            for how in [Strategy::Gated, Strategy::Indexed] {
+                assert_eq!(
+                    scanner.scan_using(how, rel.as_bytes(), line),
+                    set,
+                    "{rel} {how:?}: {}",
+                    String::from_utf8_lossy(line)
+                );
+            }
         }
         for m in scanner.scan(rel.as_bytes(), &text).into_iter().chain(scanner.scan_path(rel.as_bytes(), Some(&text))) {
             found.insert((rel.clone(), m.line, m.rule_id.to_string()));

@@ -14,7 +14,7 @@ use super::builtin;
 use super::config::{ConfigError, SecretsConfig};
 use super::filenames::{self, FileRule};
 use super::filters;
-use super::gate::Gate;
+use super::gate::{Gate, GateIndex};
 use super::rule::{Allowlist, Rule, SecretGroup, contains, full_id};
 use super::{RuleInfo, SecretMatch};
 use crate::checks::content::pattern::loosen;
@@ -33,23 +33,29 @@ const ALLOW_MARKERS: &[&[u8]] = &[b"pushgate:allow", b"gitleaks:allow"];
 pub enum Strategy {
     /// One pass of the combined `RegexSet` (built once per process, a few ms): for big pushes.
     Set,
-    /// Each rule's required literals (see `gate.rs`), and only the rules that pass compile
-    /// their regex: for small pushes, where building the set would cost more than the scan.
+    /// Each rule's required literals (see `gate.rs`), searched for one rule at a time, and only
+    /// the rules that pass compile their regex: for a few KB, where building even the
+    /// literals' automaton would cost more than the scan.
     Gated,
+    /// The same literals, all found in one Aho-Corasick pass: for pushes up to a few MB, where
+    /// the set's lazy DFA would still be under construction.
+    Indexed,
 }
 
 /// A compiled, immutable set of secret rules. `Send + Sync`: share one across threads.
 #[derive(Debug)]
 pub struct SecretScanner {
     rules: Vec<Rule>,
-    /// The set of the loosened patterns, built on first use (or by
-    /// [`SecretScanner::warm`] on a spare thread) so that a hook's start-up does not wait for it.
+    /// The set of the loosened patterns, built on first use: a push small enough to be scanned
+    /// gated (see `content::GATED_SCAN_BYTES`) never builds it.
     set: OnceLock<Option<RegexSet>>,
     /// `set` pattern index → index in `rules`.
     set_rules: Vec<usize>,
     /// Per rule with a pattern (same order as `set_rules`): its gate for [`Strategy::Gated`]
     /// scans, derived on first use.
     gates: OnceLock<Vec<Option<Gate>>>,
+    /// All gates in one automaton, built on first use.
+    gate_index: OnceLock<GateIndex>,
     global: Allowlist,
     files: Vec<&'static FileRule>,
 }
@@ -143,6 +149,7 @@ impl SecretScanner {
             set: OnceLock::new(),
             set_rules: Vec::new(),
             gates: OnceLock::new(),
+            gate_index: OnceLock::new(),
             global: Allowlist::default(),
             files: Vec::new(),
         }
@@ -154,7 +161,15 @@ impl SecretScanner {
         files: Vec<&'static FileRule>,
     ) -> Result<Self, regex::Error> {
         let set_rules = rules.iter().enumerate().filter(|(_, r)| r.pattern.is_some()).map(|(i, _)| i).collect();
-        Ok(SecretScanner { rules, set: OnceLock::new(), set_rules, gates: OnceLock::new(), global, files })
+        Ok(SecretScanner {
+            rules,
+            set: OnceLock::new(),
+            set_rules,
+            gates: OnceLock::new(),
+            gate_index: OnceLock::new(),
+            global,
+            files,
+        })
     }
 
     fn build_set(&self) -> Result<Option<RegexSet>, regex::Error> {
@@ -191,11 +206,6 @@ impl SecretScanner {
                 )
             })
             .as_ref()
-    }
-
-    /// Build the rule set ahead of the first scan (call from a spare thread).
-    pub fn warm(&self) {
-        let _ = self.set();
     }
 
     /// Is the combined rule set built already (so that [`Strategy::Set`] costs nothing more)?
@@ -272,6 +282,7 @@ impl SecretScanner {
                     .map(|(i, _)| i)
                     .collect()
             }
+            Strategy::Indexed => self.gate_index.get_or_init(|| GateIndex::new(self.gates())).admitted(text),
         };
         let mut lines = Lines::new(text);
         let mut found: Vec<(SecretMatch, usize, bool)> = Vec::new();
@@ -563,9 +574,12 @@ mod tests {
             }
             for sample in raw.must_match.iter().chain(&raw.must_not_match) {
                 let set = s.scan_using(Strategy::Set, b"sample.txt", sample.as_bytes());
-                let gated = s.scan_using(Strategy::Gated, b"sample.txt", sample.as_bytes());
-                if set != gated {
-                    failures.push(format!("{id}: the two strategies differ on {sample:?}: {set:?} vs {gated:?}"));
+                for how in [Strategy::Gated, Strategy::Indexed] {
+                    let other = s.scan_using(how, b"sample.txt", sample.as_bytes());
+                    if set != other {
+                        failures
+                            .push(format!("{id}: {how:?} differs from the set on {sample:?}: {set:?} vs {other:?}"));
+                    }
                 }
             }
             for sample in &raw.must_match {
@@ -725,9 +739,11 @@ mod tests {
         }
 
         #[test]
-        fn both_strategies_find_the_same(text in "(ghp_|xoxb-|AKIA|sk-proj-|Password = \"|API_KEY=|eyJ|-----BEGIN RSA PRIVATE KEY-----\n|postgres://u:|[A-Za-z0-9+/=_\\-.:@\"' \n]){0,80}") {
+        fn every_strategy_finds_the_same(text in "(ghp_|xoxb-|AKIA|sk-proj-|Password = \"|API_KEY=|eyJ|-----BEGIN RSA PRIVATE KEY-----\n|postgres://u:|[A-Za-z0-9+/=_\\-.:@\"' \n]){0,80}") {
             let s = scanner();
-            proptest::prop_assert_eq!(s.scan_using(Strategy::Gated, b"x.py", text.as_bytes()), s.scan(b"x.py", text.as_bytes()));
+            let set = s.scan(b"x.py", text.as_bytes());
+            proptest::prop_assert_eq!(&s.scan_using(Strategy::Gated, b"x.py", text.as_bytes()), &set);
+            proptest::prop_assert_eq!(&s.scan_using(Strategy::Indexed, b"x.py", text.as_bytes()), &set);
         }
     }
 

@@ -47,6 +47,7 @@ impl Gate {
     }
 
     /// May a rule with this gate match somewhere in a text whose ASCII-lowercased form is `lower`?
+    /// ([`GateIndex::admitted`] computes it for all gates at once.)
     pub fn admits(&self, lower: &[u8]) -> bool {
         self.literals.iter().any(|l| super::rule::contains(lower, l))
     }
@@ -63,6 +64,82 @@ impl Gate {
     #[cfg(test)]
     pub fn literals(&self) -> &[Vec<u8>] {
         &self.literals
+    }
+}
+
+/// Gate literals shorter than this are not indexed: a rule with one runs on every text (a
+/// one- or two-byte literal such as `m` or `ac` is in nearly every text anyway, and its
+/// occurrences would flood the index's search).
+const MIN_INDEXED: usize = 3;
+
+/// The gates of many rules as one Aho-Corasick automaton: one pass over a text tells which
+/// rules' gates it passes, instead of one substring search per rule.
+#[derive(Debug)]
+pub(super) struct GateIndex {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Automaton pattern → the rules (indices into the `gates` given to [`GateIndex::new`]) it admits.
+    admits: Vec<Vec<usize>>,
+    /// Rules without a gate, or with a literal too short to index: they run on every text.
+    always: Vec<usize>,
+    rules: usize,
+}
+
+impl GateIndex {
+    pub fn new(gates: &[Option<Gate>]) -> Self {
+        let mut literals: Vec<&[u8]> = Vec::new();
+        let mut admits: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, gate) in gates.iter().enumerate() {
+            let Some(g) = gate.as_ref().filter(|g| g.literals.iter().all(|l| l.len() >= MIN_INDEXED)) else {
+                always.push(i);
+                continue;
+            };
+            for l in &g.literals {
+                match literals.iter().position(|x| *x == l.as_slice()) {
+                    Some(p) => admits[p].push(i),
+                    None => {
+                        literals.push(l);
+                        admits.push(vec![i]);
+                    }
+                }
+            }
+        }
+        // Standard semantics and overlapping search: every occurrence of every literal is seen,
+        // also one inside another (`api` in `apikey`).
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&literals);
+        match automaton {
+            Ok(a) => GateIndex { automaton: Some(a), admits, always, rules: gates.len() },
+            // Cannot happen for a few hundred short literals; if it did, every rule runs.
+            Err(_) => GateIndex {
+                automaton: None,
+                admits: Vec::new(),
+                always: (0..gates.len()).collect(),
+                rules: gates.len(),
+            },
+        }
+    }
+
+    /// The rules whose gates `text` passes (compared ASCII case-insensitively), ascending.
+    pub fn admitted(&self, text: &[u8]) -> Vec<usize> {
+        let mut hit = vec![false; self.rules];
+        for &i in &self.always {
+            hit[i] = true;
+        }
+        if let Some(a) = &self.automaton {
+            let mut seen = vec![false; self.admits.len()];
+            for m in a.find_overlapping_iter(text) {
+                let p = m.pattern().as_usize();
+                if !std::mem::replace(&mut seen[p], true) {
+                    for &i in &self.admits[p] {
+                        hit[i] = true;
+                    }
+                }
+            }
+        }
+        hit.iter().enumerate().filter(|(_, h)| **h).map(|(i, _)| i).collect()
     }
 }
 
@@ -227,5 +304,46 @@ mod tests {
         assert!(g.admits(b"my_secret_key = 1".to_ascii_lowercase().as_slice()));
         assert!(g.admits(b"MY_SECRETKEY=1".to_ascii_lowercase().as_slice()));
         assert!(!g.admits(b"nothing here"));
+    }
+
+    #[test]
+    fn the_index_admits_what_each_gate_admits() {
+        let gates = vec![
+            Gate::of(r"\b(ghp_[A-Za-z0-9]{36})\b"),
+            Gate::from_keywords(&[b"apikey".to_vec()]),
+            // A literal inside another: both must be seen where the longer one occurs.
+            Gate::from_keywords(&[b"api".to_vec(), b"token".to_vec()]),
+            Gate::of(r"(?i)secret_?key\s*=\s*\S+"),
+            // One-byte literals are not indexed: the rule runs on every text.
+            Gate::of(r"\b[MNO][A-Za-z0-9]{20}\b"),
+            None,
+        ];
+        assert!(gates[4].is_some());
+        let index = GateIndex::new(&gates);
+        let texts: [&[u8]; 8] = [
+            b"",
+            b"nothing to see",
+            b"APIKEY=1",
+            b"my_api = 2",
+            b"ghp_x and Secret_Key = 3",
+            b"GHP_ upper and tOkEn",
+            b"apikeyapikey secretkey=",
+            b"\xff\x00api\xfe",
+        ];
+        for text in texts {
+            let lower = text.to_ascii_lowercase();
+            let expected: Vec<usize> = gates
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| match g {
+                    None => true,
+                    Some(g) if g.literals().iter().any(|l| l.len() < MIN_INDEXED) => true,
+                    Some(g) => g.admits(&lower),
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(index.admitted(text), expected, "{:?}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(index.admitted(b"APIKEY=1"), [1, 2, 4, 5]);
     }
 }
