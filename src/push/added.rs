@@ -131,14 +131,28 @@ struct Change {
     olds: Vec<Option<ObjectId>>,
 }
 
-/// A commit's message and the paths it changes relative to every parent.
-fn commit_changes(repo: &gix::Repository, c: &NewCommit) -> Result<(AddedText, Vec<Change>), WalkError> {
+/// What a commit object says that the content scan needs.
+struct CommitInfo {
+    tree: ObjectId,
+    message: Vec<u8>,
+}
+
+fn read_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, WalkError> {
+    let data = read_object(repo, id, gix::object::Kind::Commit)?;
+    let decoded = gix::objs::CommitRef::from_bytes(&data, repo.object_hash()).map_err(|e| err(id, e))?;
+    Ok(CommitInfo { tree: decoded.tree(), message: decoded.message.to_vec() })
+}
+
+/// A commit's message and the paths it changes relative to every parent. `trees`: the root
+/// trees of the commits read so far in this batch (a parent outside it is read).
+fn commit_changes(
+    repo: &gix::Repository,
+    c: &NewCommit,
+    info: CommitInfo,
+    trees: &HashMap<ObjectId, ObjectId>,
+) -> Result<(AddedText, Vec<Change>), WalkError> {
     crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
-    let hash = repo.object_hash();
-    let data = read_object(repo, c.id, gix::object::Kind::Commit)?;
-    let decoded = gix::objs::CommitRef::from_bytes(&data, hash).map_err(|e| err(c.id, e))?;
-    let tree = decoded.tree();
-    let message = decoded.message.to_vec();
+    let CommitInfo { tree, message } = info;
     let text = AddedText {
         commit: c.id,
         path: None,
@@ -148,8 +162,10 @@ fn commit_changes(repo: &gix::Repository, c: &NewCommit) -> Result<(AddedText, V
     };
     let mut parent_trees = Vec::new();
     for p in &c.parents {
-        let data = read_object(repo, *p, gix::object::Kind::Commit)?;
-        parent_trees.push(gix::objs::CommitRef::from_bytes(&data, hash).map_err(|e| err(*p, e))?.tree());
+        parent_trees.push(match trees.get(p) {
+            Some(t) => *t,
+            None => read_commit(repo, *p)?.tree,
+        });
     }
     let per_parent: Vec<HashMap<String, (Option<ObjectId>, ObjectId)>> = if parent_trees.is_empty() {
         vec![changes(repo, None, tree)?]
@@ -217,11 +233,27 @@ pub fn collect(
     seen: &mut Seen,
 ) -> Result<Added, WalkError> {
     let sync = repo.clone().into_sync();
-    let per_commit: Vec<(AddedText, Vec<Change>)> = commits
+    // Each commit object is read once: its tree is also the parent tree of its child.
+    let infos: Vec<CommitInfo> = commits
         .par_chunks(chunk_len(commits.len()))
         .map(|chunk| {
             let repo = sync.to_thread_local();
-            chunk.iter().map(|c| commit_changes(&repo, c)).collect::<Result<Vec<_>, _>>()
+            chunk.iter().map(|c| read_commit(&repo, c.id)).collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let trees: HashMap<ObjectId, ObjectId> = commits.iter().zip(&infos).map(|(c, i)| (c.id, i.tree)).collect();
+    let per_commit: Vec<(AddedText, Vec<Change>)> = commits
+        .iter()
+        .zip(infos)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .chunks(chunk_len(commits.len()))
+        .map(|chunk| {
+            let repo = sync.to_thread_local();
+            chunk.into_iter().map(|(c, info)| commit_changes(&repo, c, info, &trees)).collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
