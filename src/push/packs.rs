@@ -260,12 +260,12 @@ mod tests {
         let bundle = pack::Bundle::at(&idx, gix::hash::Kind::Sha1).unwrap();
         for hex in &ids {
             let id = gix::ObjectId::from_hex(hex.as_bytes()).unwrap();
-            assert_eq!(lookup(&bundle.index, &id), bundle.index.lookup(&id), "{hex}");
+            assert_eq!(lookup(&bundle.index, &id), bundle.index.lookup(id), "{hex}");
             for flip in [0usize, 7, 8, 19] {
                 let mut bytes = id.as_bytes().to_vec();
                 bytes[flip] ^= 1;
                 let other = gix::ObjectId::from_bytes_or_panic(&bytes);
-                assert_eq!(lookup(&bundle.index, &other), bundle.index.lookup(&other), "{hex} ^ byte {flip}");
+                assert_eq!(lookup(&bundle.index, &other), bundle.index.lookup(other), "{hex} ^ byte {flip}");
             }
         }
     }
