@@ -3,7 +3,7 @@
 //! `000.000.000-00` and `00.000.000/0000-00` count on their own; bare runs need a key or word.
 //! CNPJ accepts the alphanumeric form issued from July 2026 (`[0-9A-Z]{12}` + 2 digits).
 
-use super::Pattern;
+use super::Scoped;
 use super::checksum::{cnpj_valid, cpf_valid};
 use super::context::{TextCtx, standalone};
 use super::{Hit, known};
@@ -45,7 +45,7 @@ pub(crate) const CNPJ_KEYWORDS: &[&str] = &[
     "pix key",
 ];
 
-pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {
@@ -66,7 +66,7 @@ pub(crate) fn find_cpf(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     out
 }
 
-pub(crate) fn find_cnpj(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find_cnpj(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -2,7 +2,7 @@
 //! prefix (IIN) and length per network; published test PANs and obviously synthetic numbers
 //! are skipped.
 
-use super::Pattern;
+use super::Scoped;
 use super::checksum::{is_repdigit, luhn_valid};
 use super::context::{TextCtx, standalone};
 use super::{Hit, known};
@@ -25,7 +25,7 @@ const GROUPINGS: &[&[usize]] = &[
     &[4, 4, 4, 3],
 ];
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

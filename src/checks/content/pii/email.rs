@@ -8,7 +8,7 @@
 //! and flagging them would train users to ignore the detector.
 
 use super::Hit;
-use super::Pattern;
+use super::Scoped;
 use super::context::{TextCtx, words, words_match};
 
 pub(crate) const PATTERN: &str = r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+";
@@ -182,7 +182,7 @@ pub(crate) fn path_is_metadata(path: &[u8]) -> bool {
         || lower.ends_with(".podspec")
 }
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern, path: &[u8]) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>, path: &[u8]) -> Vec<Hit> {
     if path_is_metadata(path) {
         return Vec::new();
     }

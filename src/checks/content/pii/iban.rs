@@ -2,7 +2,7 @@
 //! electronic form and the printed form in groups of four separated by single spaces.
 //! Registry and bank-documentation example IBANs are skipped.
 
-use super::Pattern;
+use super::Scoped;
 use super::checksum::iban_mod97_valid;
 use super::context::standalone;
 use super::{Hit, TextCtx, known};
@@ -102,7 +102,7 @@ const COUNTRIES: &[(&str, usize, &str)] = &[
     ("YE", 30, "4a4n18c"),
 ];
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -1,7 +1,8 @@
 //! PII detectors: the content of one text buffer → validated findings.
 //!
-//! Pipeline per buffer: one `RegexSet` pass says which candidate patterns occur at all; only
-//! those patterns run (`regex::bytes`, ASCII mode); each candidate is validated in Rust
+//! Pipeline per buffer: one pass of the patterns combined in a lazy DFA says which patterns
+//! occur and on which lines; only those patterns run, and only on those lines (regex-automata,
+//! ASCII mode); each candidate is validated in Rust
 //! (checksums, issuer/country tables, known test values, token boundaries, context). Overlaps
 //! between detectors are resolved by priority, then many distinct values in one buffer (a data
 //! dump) escalate warn findings to block. Values never leave this module except as byte ranges.
@@ -28,7 +29,7 @@ pub use config::{AllowPaths, ConfigError, Level, PiiConfig};
 
 use context::TextCtx;
 use globset::GlobSet;
-use regex::bytes::{RegexSet, RegexSetBuilder};
+use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -192,7 +193,9 @@ const PATTERNS: &[(Det, Pat, &str)] = &[
 ];
 
 struct Compiled {
-    set: RegexSet,
+    /// Every pattern (upper repetition bounds dropped), for an overlapping search that reports
+    /// where each one's matches end.
+    dfa: DFA,
 }
 
 /// Is the combined set compiled already (so that [`Strategy::Set`] costs nothing more)?
@@ -207,17 +210,62 @@ static COMPILED: OnceLock<Compiled> = OnceLock::new();
 /// falls back to the PikeVM, several times slower.
 const PII_DFA_LIMIT: usize = 32 << 20;
 
-/// The combined set, compiled once per process; every scanner shares it (config only filters
-/// detectors).
+/// The combined patterns, compiled once per process; every scanner shares them (config only
+/// filters detectors).
 fn compiled() -> &'static Compiled {
     COMPILED.get_or_init(|| {
-        let pats = PATTERNS.iter().map(|p| crate::checks::content::pattern::drop_upper_bounds(p.2));
-        let set = RegexSetBuilder::new(pats)
-            .unicode(false)
-            .dfa_size_limit(PII_DFA_LIMIT)
-            .build()
+        let pats: Vec<String> =
+            PATTERNS.iter().map(|p| crate::checks::content::pattern::drop_upper_bounds(p.2)).collect();
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(regex_automata::MatchKind::All)
+                    .cache_capacity(PII_DFA_LIMIT)
+                    // Never give up on a text (the fall-back would be a full pass per pattern).
+                    .minimum_cache_clear_count(None),
+            )
+            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+            .thompson(
+                regex_automata::nfa::thompson::Config::new()
+                    .utf8(false)
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+            )
+            .build_many(&pats)
             .expect("BUG: built-in PII patterns must compile");
-        Compiled { set }
+        Compiled { dfa }
+    })
+}
+
+thread_local! {
+    /// This thread's lazy-DFA states of [`compiled`].
+    static CACHE: std::cell::RefCell<Option<Cache>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Per pattern, the lines (byte ranges, without their newline) on which a match of its
+/// combined-set form ends; `None` when the search cannot be run (then every pattern runs on the
+/// whole text). No pattern matches a newline (a test checks it), so every match of a pattern's
+/// own regex lies on one of its lines: the set form matches at least what the pattern does.
+fn candidate_lines(text: &[u8]) -> Option<Vec<Vec<Range<usize>>>> {
+    let c = compiled();
+    let mut out: Vec<Vec<Range<usize>>> = vec![Vec::new(); PATTERNS.len()];
+    CACHE.with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        let cache = slot.get_or_insert_with(|| c.dfa.create_cache());
+        let input = regex_automata::Input::new(text);
+        let mut state = OverlappingState::start();
+        loop {
+            c.dfa.try_search_overlapping_fwd(cache, &input, &mut state).ok()?;
+            let Some(m) = state.get_match() else { break };
+            let end = m.offset();
+            let lines = out.get_mut(m.pattern().as_usize())?;
+            if lines.last().is_some_and(|l| l.start <= end && end <= l.end) {
+                continue;
+            }
+            let start = memchr::memrchr(b'\n', text.get(..end)?).map_or(0, |i| i + 1);
+            let stop = memchr::memchr(b'\n', text.get(end..)?).map_or(text.len(), |i| end + i);
+            lines.push(start..stop);
+        }
+        Some(out)
     })
 }
 
@@ -264,6 +312,29 @@ impl Pattern {
         't: 'r,
     {
         self.0.find_iter(text).map(move |m| Found { text, range: m.range() })
+    }
+}
+
+/// A pattern's regex and where to run it: the whole text, or only the given lines.
+pub(crate) struct Scoped<'a> {
+    re: &'a Pattern,
+    lines: Option<&'a [Range<usize>]>,
+}
+
+impl Scoped<'_> {
+    /// `re.find_iter(text)`, restricted to the lines. The same matches: none spans a newline,
+    /// and leftmost-first matching from a line's start finds what it finds from any earlier
+    /// position that no match crosses.
+    pub fn find_iter<'t>(&self, text: &'t [u8]) -> std::vec::IntoIter<Found<'t>> {
+        let found: Vec<Found<'t>> = match self.lines {
+            None => self.re.find_iter(text).collect(),
+            Some(lines) => lines
+                .iter()
+                .flat_map(|l| self.re.0.find_iter(regex_automata::Input::new(text).range(l.clone())))
+                .map(|m| Found { text, range: m.range() })
+                .collect(),
+        };
+        found.into_iter()
     }
 }
 
@@ -390,7 +461,8 @@ const PIX_GUI: &[u8] = b"br.gov.bcb.pix";
 /// How a scan pre-selects the patterns that may match a buffer; both give the same findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// One pass of the combined `RegexSet` (compiled once per process): for big pushes.
+    /// One pass of the combined patterns (compiled once per process), which also says on
+    /// which lines each may match: for big pushes.
     Set,
     /// A byte census of the text rules patterns out, the others compile their own regex on
     /// first use: for small pushes, where compiling the set would cost more than the scan.
@@ -494,15 +566,14 @@ impl PiiScanner {
         if active.is_empty() {
             return Vec::new();
         }
-        let present: Vec<bool> = match strategy {
-            Strategy::Set => {
-                let found = compiled().set.matches(text);
-                if !found.matched_any() {
-                    return Vec::new();
-                }
-                (0..PATTERNS.len()).map(|i| found.matched(i)).collect()
-            }
-            Strategy::Gated => {
+        let lines = match strategy {
+            Strategy::Set => candidate_lines(text),
+            Strategy::Gated => None,
+        };
+        let present: Vec<bool> = match (&lines, strategy) {
+            (Some(lines), _) => lines.iter().map(|l| !l.is_empty()).collect(),
+            (None, Strategy::Set) => vec![true; PATTERNS.len()],
+            (None, Strategy::Gated) => {
                 let census = Census::of(text);
                 PATTERNS.iter().map(|&(_, pat, _)| census.admits(pat)).collect()
             }
@@ -517,6 +588,7 @@ impl PiiScanner {
                 continue;
             }
             let Some(re) = regex(i) else { continue };
+            let re = &Scoped { re, lines: lines.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice) };
             let found = match pat {
                 Pat::Card => card::find(&ctx, re),
                 Pat::Iban => iban::find(&ctx, re),

@@ -3,7 +3,7 @@
 //! counts on its own; a bare or dashed run needs an NHS key, column or nearby word.
 
 use super::Hit;
-use super::Pattern;
+use super::Scoped;
 use super::checksum::{is_repdigit, nhs_valid};
 use super::context::{TextCtx, standalone, words_match};
 
@@ -26,7 +26,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
 
 const PHONE_WORDS: &[&str] = &["phone", "tel", "telephone", "mobile", "fax", "call", "ring"];
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -6,7 +6,7 @@
 //! (repdigits, `12345678` runs) are skipped.
 
 use super::Hit;
-use super::Pattern;
+use super::Scoped;
 use super::context::{TextCtx, standalone};
 
 pub(crate) const INTL_PATTERN: &str = r"\+[1-9][0-9 ().\-]{5,24}[0-9]";
@@ -150,7 +150,7 @@ fn digits_if_phone_shaped(s: &[u8]) -> Option<Vec<u8>> {
     Some(s.iter().copied().filter(u8::is_ascii_digit).collect())
 }
 
-pub(crate) fn find_intl(ctx: &TextCtx<'_>, re: &Pattern, path: &[u8]) -> Vec<Hit> {
+pub(crate) fn find_intl(ctx: &TextCtx<'_>, re: &Scoped<'_>, path: &[u8]) -> Vec<Hit> {
     let text = ctx.text;
     let lower = path.to_ascii_lowercase();
     let is_patch = lower.ends_with(b".patch") || lower.ends_with(b".diff");
@@ -185,7 +185,7 @@ pub(crate) fn find_intl(ctx: &TextCtx<'_>, re: &Pattern, path: &[u8]) -> Vec<Hit
     out
 }
 
-pub(crate) fn find_national(ctx: &TextCtx<'_>, re: &Pattern, uk: bool) -> Vec<Hit> {
+pub(crate) fn find_national(ctx: &TextCtx<'_>, re: &Scoped<'_>, uk: bool) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -3,7 +3,7 @@
 //! EVP key). A UUID outside a payload is a Pix key only with `pix`/`chave` context.
 
 use super::Hit;
-use super::Pattern;
+use super::Scoped;
 use super::checksum::{cnpj_valid, cpf_valid, crc16_ccitt};
 use super::context::{TextCtx, standalone};
 
@@ -14,7 +14,7 @@ pub(crate) const KEYWORDS: &[&str] = &["pix", "chave", "chave pix", "pix key", "
 /// Longest payload we try to parse; real BR Codes are well under 512 bytes.
 const MAX_PAYLOAD: usize = 1024;
 
-pub(crate) fn find_payloads(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find_payloads(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out: Vec<Hit> = Vec::new();
     for m in re.find_iter(text) {
@@ -48,7 +48,7 @@ pub(crate) fn find_payloads(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
     out
 }
 
-pub(crate) fn find_evp(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find_evp(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     re.find_iter(text)
         .filter(|m| standalone(text, m.start(), m.end()) && ctx.has_context(m.range(), KEYWORDS))

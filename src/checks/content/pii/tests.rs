@@ -171,3 +171,50 @@ fn large_buffers_are_linear() {
         assert!(t.elapsed().as_secs() < 20, "{name}: {:?}", t.elapsed());
     }
 }
+
+/// The set pass restricts each pattern to the lines where its set form matches: sound only if no
+/// pattern can match a newline (a match then never spans two lines).
+#[test]
+fn no_pattern_matches_a_newline() {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn has_newline(h: &Hir) -> bool {
+        match h.kind() {
+            HirKind::Literal(l) => l.0.contains(&b'\n'),
+            HirKind::Class(Class::Bytes(c)) => c.iter().any(|r| (r.start()..=r.end()).contains(&b'\n')),
+            HirKind::Class(Class::Unicode(c)) => c.iter().any(|r| (r.start()..=r.end()).contains(&'\n')),
+            HirKind::Empty | HirKind::Look(_) => false,
+            HirKind::Repetition(r) => has_newline(&r.sub),
+            HirKind::Capture(c) => has_newline(&c.sub),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(has_newline),
+        }
+    }
+    for (_, _, p) in PATTERNS {
+        for form in [p.to_string(), crate::checks::content::pattern::drop_upper_bounds(p)] {
+            let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(&form).unwrap();
+            assert!(!has_newline(&hir), "{form} can match a newline");
+        }
+    }
+    // And the check itself sees one.
+    let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(r"[0-9\s]{3}").unwrap();
+    assert!(has_newline(&hir));
+}
+
+/// Restricted to candidate lines or not, every pattern finds the same, on texts where digit runs,
+/// addresses and identifiers share lines and sit on lines of their own.
+#[test]
+fn candidate_lines_find_what_whole_texts_find() {
+    let s = PiiScanner::builtin();
+    let texts = [
+        "id,nhs_number\n1,401 023 2137\n2,9434765919\nx=1\n",
+        "card: 4111 1111 1111 1111 and cpf 529.982.247-25\nnothing\n\nemail a.b@corp.io, phone +44 20 7946 0958\n",
+        "GB82WEST12345698765432\nQQ 12 34 56 C\nAB 12 34 56 C tail\nno digits here\n",
+        "a\n12345678901234567890123456789\n\n\n+55 (11) 91234-5678\nend",
+    ];
+    for t in texts {
+        let set = s.scan_using(Strategy::Set, b"x.csv", None, t.as_bytes());
+        let gated = s.scan_using(Strategy::Gated, b"x.csv", None, t.as_bytes());
+        assert_eq!(set, gated, "{t:?}");
+    }
+    // Some of these texts do hold findings: the comparison is not between two empty lists.
+    assert!(texts.iter().any(|t| !s.scan(b"x.csv", t.as_bytes()).is_empty()));
+}

@@ -4,7 +4,7 @@
 //! `AB 12 34 56 C` counts on its own; the compact form needs a NINO key or nearby word.
 
 use super::Hit;
-use super::Pattern;
+use super::Scoped;
 use super::context::{TextCtx, standalone};
 
 pub(crate) const PATTERN: &str = r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]";
@@ -19,7 +19,7 @@ pub(crate) fn valid_prefix(p: &[u8]) -> bool {
     p.len() == 2 && !b"DFIQUV".contains(&p[0]) && !b"DFIOQUV".contains(&p[1]) && !NEVER.contains(&p)
 }
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {

@@ -2,7 +2,7 @@
 //! serial 0000 are skipped, as are advertised/placeholder numbers (078-05-1120, 219-09-9999,
 //! 123-45-6789 …). `AAA-GG-SSSS` counts on its own; bare or spaced runs need an SSN key or word.
 
-use super::Pattern;
+use super::Scoped;
 use super::context::{TextCtx, standalone};
 use super::{Hit, known};
 
@@ -22,7 +22,7 @@ pub(crate) fn valid(d: &[u8]) -> bool {
         && !known::contains(known::EXAMPLE_SSNS, d)
 }
 
-pub(crate) fn find(ctx: &TextCtx<'_>, re: &Pattern) -> Vec<Hit> {
+pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     let text = ctx.text;
     let mut out = Vec::new();
     for m in re.find_iter(text) {
