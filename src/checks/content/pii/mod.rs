@@ -205,9 +205,11 @@ pub fn set_is_built() -> bool {
 
 static COMPILED: OnceLock<Compiled> = OnceLock::new();
 
-/// Lazy-DFA cache of the combined set. The default (2 MiB) is too small for the counted
-/// repetitions of the patterns on digit-heavy source code: the DFA gives up and the search
-/// falls back to the PikeVM, several times slower.
+/// Lazy-DFA cache of the combined patterns and of each pattern's regex. The default (2 MiB) is
+/// too small for the counted repetitions of the patterns on digit-heavy source code: the cache is
+/// cleared over and over, and `regex`'s engines then give up for the PikeVM, several times
+/// slower. (The combined search never gives up: on hostile text it clears and rebuilds states,
+/// linear in the text with a large constant, which the time budget bounds.)
 const PII_DFA_LIMIT: usize = 32 << 20;
 
 /// The combined patterns, compiled once per process; every scanner shares them (config only
