@@ -235,7 +235,7 @@ fn a_big_push_is_scanned_like_a_small_one() {
     let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::checks::content=debug")], &["HEAD:development"]);
     assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
     let out = p.remote_lines();
-    assert!(out.contains("secrets: Indexed, pii: Gated"), "not the medium road:\n{out}");
+    assert!(out.contains("secrets: Indexed, pii: Lines"), "not the medium road:\n{out}");
     assert!(out.contains("error[secret/github-pat]"), "{out}");
     assert!(out.contains(&format!("src/lib.rs:{}", 400 + 61 + 1)), "{out}");
     assert!(out.contains(&token_commit[..7]), "{out}");
@@ -263,7 +263,7 @@ fn a_huge_push_is_scanned_with_the_rule_sets() {
     let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::checks::content=debug")], &["HEAD:development"]);
     assert!(!p.ok, "expected a refusal:\n{}", p.stderr);
     let out = p.remote_lines();
-    assert!(out.contains("secrets: Set, pii: Set"), "not the road of the rule sets:\n{out}");
+    assert!(out.contains("secrets: Set, pii: Lines"), "not the road of the rule sets:\n{out}");
     assert!(out.contains("error[secret/github-pat]"), "{out}");
     assert!(out.contains(&format!("src/table.rs:{token_line}")), "{out}");
     assert!(out.contains("pii/uk-nhs-number") && out.contains("src/ids.rs:1"), "{out}");

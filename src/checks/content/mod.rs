@@ -42,16 +42,15 @@ fn secret_finding(
 }
 
 /// Up to this many bytes of added text in one run, each secret rule is pre-selected per text by
-/// the literals every match of it contains, searched for rule by rule, and each PII pattern by a
-/// byte census of the text (digit runs, `@`, capitals); only what passes compiles its regex and
-/// runs. Compiling the combined regex sets (a few ms) would cost more than such a scan.
+/// the literals every match of it contains, searched for rule by rule; only the rules that pass
+/// compile their regex and run. Compiling even the literals' automaton would cost more.
 const SMALL_SCAN_BYTES: usize = 16 << 10;
 /// Up to this many, the secret rules' literals are found in one Aho-Corasick pass per text
-/// (`secrets/gate.rs`) and the PII census goes on; past it, the combined `RegexSet`s are
-/// cheaper per byte. A set's lazy DFA is built state by state in every thread, which is most
-/// of the cost of a scan of a few MB. Measured on the benchmark history (`bench/`): the gated
-/// ways are faster up to 5 000 commits (14 MB of added text), the sets from 10 000 (38 MB).
-/// All ways give the same findings.
+/// (`secrets/gate.rs`); past it, the combined `RegexSet` is cheaper per byte. The set's lazy DFA
+/// is built state by state in every thread, which is most of the cost of a scan of a few MB.
+/// Measured on the benchmark history (`bench/`): the literals are faster up to 5 000 commits
+/// (14 MB of added text), the set from 10 000 (38 MB). All ways give the same findings. (PII
+/// patterns are pre-selected line by line at every size: `pii::Strategy::Lines`.)
 const GATED_SCAN_BYTES: usize = 16 << 20;
 
 /// How the texts of one batch are scanned: see [`SMALL_SCAN_BYTES`] and [`GATED_SCAN_BYTES`]. A
@@ -73,9 +72,7 @@ impl Strategies {
         } else {
             secrets::Strategy::Indexed
         };
-        let pii =
-            if pii::set_is_built() || total > GATED_SCAN_BYTES { pii::Strategy::Set } else { pii::Strategy::Gated };
-        Strategies { secrets, pii }
+        Strategies { secrets, pii: pii::Strategy::Lines }
     }
 }
 

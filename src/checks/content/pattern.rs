@@ -1,5 +1,5 @@
-//! Rewrites of regex pattern text shared by the secret and PII engines: the patterns given to
-//! a `RegexSet` that only pre-selects rules may match more than the rules themselves.
+//! Rewriting regex pattern text for the secret engine's combined `RegexSet`: a set that only
+//! pre-selects rules may match more than the rules themselves.
 
 /// A cheaper over-approximation of `pattern` for the combined `RegexSet`: every counted
 /// repetition `{n}`, `{n,}`, `{n,m}` becomes `+` (n ≥ 1) or `*` (n = 0). The language only
@@ -8,13 +8,6 @@
 /// of a class is NFA states), and a hook compiles the set on every push.
 pub(crate) fn loosen(pattern: &str) -> String {
     rewrite_counted(pattern, |lo, _| if lo.bytes().all(|d| d == b'0') { "*".into() } else { "+".into() })
-}
-
-/// `x{n,m}` → `x{n,}`, other repetitions kept: for a set that only says which patterns occur
-/// (each pattern's own regex checks the bounds). Counting up to an upper bound is what
-/// multiplies a lazy DFA's states on digit-heavy text; the lower bounds keep the set selective.
-pub(crate) fn drop_upper_bounds(pattern: &str) -> String {
-    rewrite_counted(pattern, |lo, hi| if hi.is_some() { format!("{{{lo},}}") } else { format!("{{{lo}}}") })
 }
 
 /// Every counted repetition `{lo}`, `{lo,}`, `{lo,hi}` of `pattern` (outside classes and
@@ -110,13 +103,5 @@ mod tests {
         for s in ["AKIA2345234523452345", "x AKIAABCDEFGHIJKLMNOP y"] {
             assert!(exact.is_match(s.as_bytes()) && loose.is_match(s.as_bytes()));
         }
-    }
-
-    #[test]
-    fn upper_bounds_are_dropped_and_nothing_else_changes() {
-        assert_eq!(drop_upper_bounds(r"[0-9](?:[0-9]|[ \-][0-9]){12,25}"), r"[0-9](?:[0-9]|[ \-][0-9]){12,}");
-        assert_eq!(drop_upper_bounds(r"[0-9]{3}\.?[0-9]{3}"), r"[0-9]{3}\.?[0-9]{3}");
-        assert_eq!(drop_upper_bounds(r"a{0,62}b{2,}c"), r"a{0,}b{2,}c");
-        assert_eq!(drop_upper_bounds(r"\{3,4\}[{3,4}]"), r"\{3,4\}[{3,4}]");
     }
 }

@@ -1,8 +1,8 @@
 //! PII detectors: the content of one text buffer → validated findings.
 //!
-//! Pipeline per buffer: one pass of the patterns combined in a lazy DFA says which patterns
-//! occur and on which lines; only those patterns run, and only on those lines (regex-automata,
-//! ASCII mode); each candidate is validated in Rust
+//! Pipeline per buffer: a byte census of each line (digit runs, capitals, `@`, …) says which
+//! patterns may match on it; each pattern runs only on those lines (regex-automata, ASCII
+//! mode); each candidate is validated in Rust
 //! (checksums, issuer/country tables, known test values, token boundaries, context). Overlaps
 //! between detectors are resolved by priority, then many distinct values in one buffer (a data
 //! dump) escalate warn findings to block. Values never leave this module except as byte ranges.
@@ -29,7 +29,6 @@ pub use config::{AllowPaths, ConfigError, Level, PiiConfig};
 
 use context::TextCtx;
 use globset::GlobSet;
-use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -192,84 +191,10 @@ const PATTERNS: &[(Det, Pat, &str)] = &[
     (Det::Phone, Pat::PhoneBr, phone::BR_PATTERN),
 ];
 
-struct Compiled {
-    /// Every pattern (upper repetition bounds dropped), for an overlapping search that reports
-    /// where each one's matches end.
-    dfa: DFA,
-}
-
-/// Is the combined set compiled already (so that [`Strategy::Set`] costs nothing more)?
-pub fn set_is_built() -> bool {
-    COMPILED.get().is_some()
-}
-
-static COMPILED: OnceLock<Compiled> = OnceLock::new();
-
-/// Lazy-DFA cache of the combined patterns and of each pattern's regex. The default (2 MiB) is
-/// too small for the counted repetitions of the patterns on digit-heavy source code: the cache is
-/// cleared over and over, and `regex`'s engines then give up for the PikeVM, several times
-/// slower. (The combined search never gives up: on hostile text it clears and rebuilds states,
-/// linear in the text with a large constant, which the time budget bounds.)
+/// Lazy-DFA cache of each pattern's regex. The default (2 MiB) is too small for the counted
+/// repetitions of the patterns on digit-heavy data: the cache is cleared over and over and the
+/// regex gives up for the PikeVM, several times slower.
 const PII_DFA_LIMIT: usize = 32 << 20;
-
-/// The combined patterns, compiled once per process; every scanner shares them (config only
-/// filters detectors).
-fn compiled() -> &'static Compiled {
-    COMPILED.get_or_init(|| {
-        let pats: Vec<String> =
-            PATTERNS.iter().map(|p| crate::checks::content::pattern::drop_upper_bounds(p.2)).collect();
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(regex_automata::MatchKind::All)
-                    .cache_capacity(PII_DFA_LIMIT)
-                    // Never give up on a text (the fall-back would be a full pass per pattern).
-                    .minimum_cache_clear_count(None),
-            )
-            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
-            .thompson(
-                regex_automata::nfa::thompson::Config::new()
-                    .utf8(false)
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
-            )
-            .build_many(&pats)
-            .expect("BUG: built-in PII patterns must compile");
-        Compiled { dfa }
-    })
-}
-
-thread_local! {
-    /// This thread's lazy-DFA states of [`compiled`].
-    static CACHE: std::cell::RefCell<Option<Cache>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Per pattern, the lines (byte ranges, without their newline) on which a match of its
-/// combined-set form ends; `None` when the search cannot be run (then every pattern runs on the
-/// whole text). No pattern matches a newline (a test checks it), so every match of a pattern's
-/// own regex lies on one of its lines: the set form matches at least what the pattern does.
-fn candidate_lines(text: &[u8]) -> Option<Vec<Vec<Range<usize>>>> {
-    let c = compiled();
-    let mut out: Vec<Vec<Range<usize>>> = vec![Vec::new(); PATTERNS.len()];
-    CACHE.with(|cell| {
-        let mut slot = cell.try_borrow_mut().ok()?;
-        let cache = slot.get_or_insert_with(|| c.dfa.create_cache());
-        let input = regex_automata::Input::new(text);
-        let mut state = OverlappingState::start();
-        loop {
-            c.dfa.try_search_overlapping_fwd(cache, &input, &mut state).ok()?;
-            let Some(m) = state.get_match() else { break };
-            let end = m.offset();
-            let lines = out.get_mut(m.pattern().as_usize())?;
-            if lines.last().is_some_and(|l| l.start <= end && end <= l.end) {
-                continue;
-            }
-            let start = memchr::memrchr(b'\n', text.get(..end)?).map_or(0, |i| i + 1);
-            let stop = memchr::memchr(b'\n', text.get(end..)?).map_or(text.len(), |i| end + i);
-            lines.push(start..stop);
-        }
-        Some(out)
-    })
-}
 
 /// A detector's candidate regex: regex-automata's meta engine (what `regex` runs on) in ASCII
 /// byte mode, without a literal prefilter: for digit-class patterns the prefilter is hundreds
@@ -457,18 +382,58 @@ impl Census {
     }
 }
 
+/// A necessary condition of [`Census::admits`] for some pattern, from six counts (a loop
+/// without branches): most lines of source code fail it and are not censused at all. Each
+/// clause is implied by the census bounds of some patterns: 9 digits (cards, NHS, CPF, SSN, UK and
+/// BR phones; a CNPJ with at most one capital has 13), 2 capitals and 2 digits (IBAN, NINO, any
+/// other CNPJ), `+` and 2 digits (international phones), `@` (email), 4 hyphens (a UUID Pix
+/// key), 3 dots (`br.gov.bcb.pix`). A test checks the implication on generated lines.
+fn may_hold_pii(line: &[u8]) -> bool {
+    let (mut digits, mut upper, mut hyphens, mut dots, mut at, mut plus) = (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    for &b in line {
+        digits += u32::from(b.is_ascii_digit());
+        upper += u32::from(b.is_ascii_uppercase());
+        hyphens += u32::from(b == b'-');
+        dots += u32::from(b == b'.');
+        at += u32::from(b == b'@');
+        plus += u32::from(b == b'+');
+    }
+    digits >= 9 || at > 0 || (plus > 0 && digits >= 2) || (upper >= 2 && digits >= 2) || hyphens >= 4 || dots >= 3
+}
+
+/// Per pattern, the lines (byte ranges, without their newline) whose census admits it. No
+/// pattern matches a newline (a test checks it), so every match lies inside one line, and a
+/// line's census holds at least what the census of a match in it holds.
+fn census_lines(text: &[u8]) -> Vec<Vec<Range<usize>>> {
+    let mut out: Vec<Vec<Range<usize>>> = vec![Vec::new(); PATTERNS.len()];
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+        let line = text.get(start..end).unwrap_or_default();
+        if may_hold_pii(line) {
+            let census = Census::of(line);
+            for (lines, &(_, pat, _)) in out.iter_mut().zip(PATTERNS) {
+                if census.admits(pat) {
+                    lines.push(start..end);
+                }
+            }
+        }
+        start = end + 1;
+    }
+    out
+}
+
 /// The literal every Pix payload pattern match is (`pix::PAYLOAD_PATTERN`, case-insensitive).
 const PIX_GUI: &[u8] = b"br.gov.bcb.pix";
 
 /// How a scan pre-selects the patterns that may match a buffer; both give the same findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// One pass of the combined patterns (compiled once per process), which also says on
-    /// which lines each may match: for big pushes.
-    Set,
-    /// A byte census of the text rules patterns out, the others compile their own regex on
-    /// first use: for small pushes, where compiling the set would cost more than the scan.
-    Gated,
+    /// A byte census of each line, after a cheaper count that most lines fail ([`census_lines`]);
+    /// each pattern runs only on the lines that admit it. What every scan uses.
+    Lines,
+    /// Every pattern over the whole text, nothing pre-selected: the reference the tests compare
+    /// [`Strategy::Lines`] with.
+    Whole,
 }
 
 /// The PII scanner: detector severities, path allowlists, thresholds. `Send + Sync`.
@@ -540,7 +505,7 @@ impl PiiScanner {
     /// Like [`Self::scan`], with the CSV header line of the file supplied separately, for
     /// when `text` holds only added lines and the header is not among them.
     pub fn scan_with_header(&self, path: &[u8], header_line: Option<&[u8]>, text: &[u8]) -> Vec<PiiMatch> {
-        self.scan_using(Strategy::Set, path, header_line, text)
+        self.scan_using(Strategy::Lines, path, header_line, text)
     }
 
     /// [`Self::scan_with_header`] with a choice of how patterns are pre-selected.
@@ -569,16 +534,12 @@ impl PiiScanner {
             return Vec::new();
         }
         let lines = match strategy {
-            Strategy::Set => candidate_lines(text),
-            Strategy::Gated => None,
+            Strategy::Lines => Some(census_lines(text)),
+            Strategy::Whole => None,
         };
-        let present: Vec<bool> = match (&lines, strategy) {
-            (Some(lines), _) => lines.iter().map(|l| !l.is_empty()).collect(),
-            (None, Strategy::Set) => vec![true; PATTERNS.len()],
-            (None, Strategy::Gated) => {
-                let census = Census::of(text);
-                PATTERNS.iter().map(|&(_, pat, _)| census.admits(pat)).collect()
-            }
+        let present: Vec<bool> = match &lines {
+            Some(lines) => lines.iter().map(|l| !l.is_empty()).collect(),
+            None => vec![true; PATTERNS.len()],
         };
         if !present.contains(&true) {
             return Vec::new();
