@@ -384,22 +384,14 @@ impl Census {
     }
 }
 
-/// Can a match of some pattern lie in `line`? Six counts (a loop without branches) answer `false`
+/// Can a match of some pattern lie in `line`? Six counts (one table lookup per byte) answer `false`
 /// for most lines of source code, which are then not censused at all. Each clause is what every
 /// match of some patterns holds: 9 digits (cards, NHS, CPF, SSN, UK and BR phones), 14 capitals
 /// and digits of which 2 digits (IBAN, CNPJ), 3 capitals and 6 digits (NINO), `+` and 2 digits
 /// (international phones), `@` (email), 4 hyphens (a UUID Pix key), 3 dots (`br.gov.bcb.pix`).
 /// A test checks it on generated matches of every pattern.
 fn may_hold_pii(line: &[u8]) -> bool {
-    let (mut digits, mut upper, mut hyphens, mut dots, mut at, mut plus) = (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
-    for &b in line {
-        digits += u32::from(b.is_ascii_digit());
-        upper += u32::from(b.is_ascii_uppercase());
-        hyphens += u32::from(b == b'-');
-        dots += u32::from(b == b'.');
-        at += u32::from(b == b'@');
-        plus += u32::from(b == b'+');
-    }
+    let Counts { digits, upper, hyphens, dots, at, plus } = Counts::of(line);
     digits >= 9
         || (digits >= 2 && upper + digits >= 14)
         || (digits >= 6 && upper >= 3)
@@ -407,6 +399,72 @@ fn may_hold_pii(line: &[u8]) -> bool {
         || at > 0
         || hyphens >= 4
         || dots >= 3
+}
+
+/// The six counts of [`may_hold_pii`].
+#[derive(Debug, PartialEq, Eq)]
+struct Counts {
+    digits: u32,
+    upper: u32,
+    hyphens: u32,
+    dots: u32,
+    at: u32,
+    plus: u32,
+}
+
+/// Per byte, its increments of [`Counts`] packed in one word: digits in bits 0–15, capitals
+/// 16–31, then one byte each for `-`, `.`, `@`, `+`. Adding words counts all six at once; a line
+/// of at most 255 bytes cannot carry one field into the next.
+const COUNT_BITS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            1
+        } else if c.is_ascii_uppercase() {
+            1 << 16
+        } else if c == b'-' {
+            1 << 32
+        } else if c == b'.' {
+            1 << 40
+        } else if c == b'@' {
+            1 << 48
+        } else if c == b'+' {
+            1 << 56
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+impl Counts {
+    fn of(line: &[u8]) -> Self {
+        if line.len() <= 255 {
+            let w: u64 = line.iter().map(|&b| COUNT_BITS[usize::from(b)]).sum();
+            let field = |shift: u32, mask: u64| ((w >> shift) & mask) as u32;
+            return Counts {
+                digits: field(0, 0xffff),
+                upper: field(16, 0xffff),
+                hyphens: field(32, 0xff),
+                dots: field(40, 0xff),
+                at: field(48, 0xff),
+                plus: field(56, 0xff),
+            };
+        }
+        let mut c = Counts { digits: 0, upper: 0, hyphens: 0, dots: 0, at: 0, plus: 0 };
+        for &b in line {
+            c.digits += u32::from(b.is_ascii_digit());
+            c.upper += u32::from(b.is_ascii_uppercase());
+            c.hyphens += u32::from(b == b'-');
+            c.dots += u32::from(b == b'.');
+            c.at += u32::from(b == b'@');
+            c.plus += u32::from(b == b'+');
+        }
+        c
+    }
 }
 
 /// Per pattern, the lines (byte ranges, without their newline) whose census admits it. No

@@ -237,3 +237,20 @@ proptest::proptest! {
         proptest::prop_assert!(may_hold_pii(line.as_bytes()), "{:?}", line);
     }
 }
+
+proptest::proptest! {
+    /// The packed counts of short lines equal the counts byte by byte (lines of 255 bytes at most
+    /// cannot carry one field into the next; longer ones are counted byte by byte).
+    #[test]
+    fn packed_counts_equal_plain_counts(line in proptest::collection::vec(proptest::sample::select(b"09AZaz-.@+ \x00\xff".to_vec()), 0..300)) {
+        let plain = Counts {
+            digits: line.iter().filter(|b| b.is_ascii_digit()).count() as u32,
+            upper: line.iter().filter(|b| b.is_ascii_uppercase()).count() as u32,
+            hyphens: line.iter().filter(|&&b| b == b'-').count() as u32,
+            dots: line.iter().filter(|&&b| b == b'.').count() as u32,
+            at: line.iter().filter(|&&b| b == b'@').count() as u32,
+            plus: line.iter().filter(|&&b| b == b'+').count() as u32,
+        };
+        proptest::prop_assert_eq!(Counts::of(&line), plain);
+    }
+}
