@@ -144,7 +144,7 @@ fn read_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, WalkE
 }
 
 /// A commit's message and the paths it changes relative to every parent. `trees`: the root
-/// trees of the commits read so far in this batch (a parent outside it is read).
+/// trees of this batch's commits (a parent outside the batch is read).
 fn commit_changes(
     repo: &gix::Repository,
     c: &NewCommit,

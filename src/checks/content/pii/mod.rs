@@ -413,8 +413,8 @@ struct Counts {
 }
 
 /// Per byte, its increments of [`Counts`] packed in one word: digits in bits 0–15, capitals
-/// 16–31, then one byte each for `-`, `.`, `@`, `+`. Adding words counts all six at once; a line
-/// of at most 255 bytes cannot carry one field into the next.
+/// 16–31, then one byte each for `-`, `.`, `@`, `+`. Adding words counts all six at once; a sum
+/// over at most 255 bytes cannot carry one field into the next.
 const COUNT_BITS: [u64; 256] = {
     let mut t = [0u64; 256];
     let mut b = 0;
@@ -442,26 +442,17 @@ const COUNT_BITS: [u64; 256] = {
 
 impl Counts {
     fn of(line: &[u8]) -> Self {
-        if line.len() <= 255 {
-            let w: u64 = line.iter().map(|&b| COUNT_BITS[usize::from(b)]).sum();
-            let field = |shift: u32, mask: u64| ((w >> shift) & mask) as u32;
-            return Counts {
-                digits: field(0, 0xffff),
-                upper: field(16, 0xffff),
-                hyphens: field(32, 0xff),
-                dots: field(40, 0xff),
-                at: field(48, 0xff),
-                plus: field(56, 0xff),
-            };
-        }
         let mut c = Counts { digits: 0, upper: 0, hyphens: 0, dots: 0, at: 0, plus: 0 };
-        for &b in line {
-            c.digits += u32::from(b.is_ascii_digit());
-            c.upper += u32::from(b.is_ascii_uppercase());
-            c.hyphens += u32::from(b == b'-');
-            c.dots += u32::from(b == b'.');
-            c.at += u32::from(b == b'@');
-            c.plus += u32::from(b == b'+');
+        // 255 bytes at a time: no field of the packed sum can carry into the next.
+        for chunk in line.chunks(255) {
+            let w: u64 = chunk.iter().map(|&b| COUNT_BITS[usize::from(b)]).sum();
+            let field = |shift: u32, mask: u64| ((w >> shift) & mask) as u32;
+            c.digits += field(0, 0xffff);
+            c.upper += field(16, 0xffff);
+            c.hyphens += field(32, 0xff);
+            c.dots += field(40, 0xff);
+            c.at += field(48, 0xff);
+            c.plus += field(56, 0xff);
         }
         c
     }

@@ -239,8 +239,8 @@ proptest::proptest! {
 }
 
 proptest::proptest! {
-    /// The packed counts of short lines equal the counts byte by byte (lines of 255 bytes at most
-    /// cannot carry one field into the next; longer ones are counted byte by byte).
+    /// The packed counts equal the counts byte by byte, on lines shorter and longer than the
+    /// 255-byte chunks they are summed in.
     #[test]
     fn packed_counts_equal_plain_counts(line in proptest::collection::vec(proptest::sample::select(b"09AZaz-.@+ \x00\xff".to_vec()), 0..300)) {
         let plain = Counts {
