@@ -38,9 +38,25 @@ struct SqlField {
 }
 
 impl<'t> TextCtx<'t> {
+    #[cfg(test)]
     pub fn new(path: &[u8], header: Option<&'t [u8]>, text: &'t [u8], window: usize) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1));
+        Self::with_line_starts(path, header, text, window, None)
+    }
+
+    /// [`Self::new`] with the text's line starts (0, then one past each newline) when the
+    /// caller has them already; `None`: found here.
+    pub fn with_line_starts(
+        path: &[u8],
+        header: Option<&'t [u8]>,
+        text: &'t [u8],
+        window: usize,
+        line_starts: Option<Vec<usize>>,
+    ) -> Self {
+        let line_starts = line_starts.unwrap_or_else(|| {
+            let mut starts = vec![0];
+            starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+            starts
+        });
         let first_line = text.split(|&b| b == b'\n').next().unwrap_or(b"");
         let csv = match header {
             Some(h) => CsvHeader::parse(h, csv_delim_for(path), 2),
@@ -348,10 +364,11 @@ pub(crate) fn words(s: &[u8]) -> Vec<String> {
 /// matches the same words written as one token (`nhsnumber`).
 pub(crate) fn words_match(ws: &[String], keywords: &[&str]) -> bool {
     keywords.iter().any(|kw| {
-        let parts: Vec<&str> = kw.split(' ').collect();
-        let joined: String = parts.concat();
-        ws.contains(&joined)
-            || (parts.len() > 1 && ws.windows(parts.len()).any(|win| win.iter().zip(&parts).all(|(a, b)| a == b)))
+        // `kw` without its spaces, compared byte by byte: no allocation per candidate.
+        let joined = kw.bytes().filter(|&b| b != b' ');
+        let n = kw.split(' ').count();
+        ws.iter().any(|w| w.bytes().eq(joined.clone()))
+            || (n > 1 && ws.windows(n).any(|win| win.iter().map(String::as_str).eq(kw.split(' '))))
     })
 }
 

@@ -1,8 +1,8 @@
 //! PII detectors: the content of one text buffer → validated findings.
 //!
-//! Pipeline per buffer: a byte census of each line (digit runs, capitals, `@`, …) says which
-//! patterns may match on it; each pattern runs only on those lines (regex-automata, ASCII
-//! mode); each candidate is validated in Rust
+//! Pipeline per buffer: a census of each line (counts of digits, capitals, `@`, …, then the
+//! runs of bytes the patterns are made of) says where each pattern may match ([`census`]); each
+//! pattern runs only there (regex-automata, ASCII mode); each candidate is validated in Rust
 //! (checksums, issuer/country tables, known test values, token boundaries, context). Overlaps
 //! between detectors are resolved by priority, then many distinct values in one buffer (a data
 //! dump) escalate warn findings to block. Values never leave this module except as byte ranges.
@@ -13,6 +13,7 @@
 
 mod br;
 mod card;
+mod census;
 mod checksum;
 mod config;
 mod context;
@@ -242,22 +243,22 @@ impl Pattern {
     }
 }
 
-/// A pattern's regex and where to run it: the whole text, or only the given lines.
+/// A pattern's regex and where to run it: the whole text, or only the given ranges.
 pub(crate) struct Scoped<'a> {
     re: &'a Pattern,
-    lines: Option<&'a [Range<usize>]>,
+    ranges: Option<&'a [Range<usize>]>,
 }
 
 impl Scoped<'_> {
-    /// `re.find_iter(text)`, restricted to the lines. The same matches: none spans a newline,
-    /// and leftmost-first matching from a line's start finds what it finds from any earlier
-    /// position that no match crosses.
+    /// `re.find_iter(text)`, restricted to the ranges. The same matches when every match lies
+    /// inside one range (see [`census`]): leftmost-first matching from a range's start finds
+    /// what it finds from any earlier position that no match crosses.
     pub fn find_iter<'t>(&self, text: &'t [u8]) -> std::vec::IntoIter<Found<'t>> {
-        let found: Vec<Found<'t>> = match self.lines {
+        let found: Vec<Found<'t>> = match self.ranges {
             None => self.re.find_iter(text).collect(),
-            Some(lines) => lines
+            Some(ranges) => ranges
                 .iter()
-                .flat_map(|l| self.re.0.find_iter(regex_automata::Input::new(text).range(l.clone())))
+                .flat_map(|r| self.re.0.find_iter(regex_automata::Input::new(text).range(r.clone())))
                 .map(|m| Found { text, range: m.range() })
                 .collect(),
         };
@@ -272,221 +273,12 @@ fn regex(i: usize) -> Option<&'static Pattern> {
     Some(RES.get(i)?.get_or_init(|| Pattern::new(src).expect("BUG: built-in PII patterns must compile")))
 }
 
-/// Byte counts of a text that decide, without any regex, which patterns cannot match in it.
-struct Census {
-    digits: usize,
-    /// Most digits in one run of bytes from `[0-9 ().+/-]`: every match of the numeric patterns
-    /// (cards, NHS, CPF, SSN, phones) lies inside such a run, so it holds at most this many.
-    run_digits: usize,
-    /// Most `[0-9A-Z]` in one run of `[0-9A-Z./-]` (a CNPJ has 14).
-    run_cnpj: usize,
-    /// Longest run of hex digits (a UUID ends with 12).
-    run_hex: usize,
-    upper: usize,
-    hyphens: usize,
-    /// Two capitals, an optional space, two digits (`GB82`, `QQ 12`): IBANs and NI numbers.
-    caps_digits: bool,
-    at: bool,
-    plus: bool,
-    pix: bool,
-}
-
-impl Census {
-    fn of(text: &[u8]) -> Self {
-        let mut c = Census {
-            digits: 0,
-            run_digits: 0,
-            run_cnpj: 0,
-            run_hex: 0,
-            upper: 0,
-            hyphens: 0,
-            caps_digits: false,
-            at: false,
-            plus: false,
-            pix: false,
-        };
-        let (mut run, mut cnpj, mut hex) = (0, 0, 0);
-        for &b in text {
-            match b {
-                b'0'..=b'9' => {
-                    c.digits += 1;
-                    run += 1;
-                    c.run_digits = c.run_digits.max(run);
-                }
-                b' ' | b'(' | b')' | b'.' | b'/' => {}
-                b'-' => c.hyphens += 1,
-                b'+' => c.plus = true,
-                _ => {
-                    run = 0;
-                    match b {
-                        b'A'..=b'Z' => c.upper += 1,
-                        b'@' => c.at = true,
-                        _ => {}
-                    }
-                }
-            }
-            if b.is_ascii_digit() || b.is_ascii_uppercase() {
-                cnpj += 1;
-                c.run_cnpj = c.run_cnpj.max(cnpj);
-            } else if !matches!(b, b'.' | b'/' | b'-') {
-                cnpj = 0;
-            }
-            if b.is_ascii_hexdigit() {
-                hex += 1;
-                c.run_hex = c.run_hex.max(hex);
-            } else {
-                hex = 0;
-            }
-        }
-        if c.upper >= 2 && c.digits >= 2 {
-            c.caps_digits = text.windows(4).enumerate().any(|(i, w)| {
-                w[0].is_ascii_uppercase()
-                    && w[1].is_ascii_uppercase()
-                    && ((w[2].is_ascii_digit() && w[3].is_ascii_digit())
-                        || (w[2] == b' ' && w[3].is_ascii_digit() && text.get(i + 4).is_some_and(u8::is_ascii_digit)))
-            });
-        }
-        // `br.gov.bcb.pix` has three dots; most texts have fewer, and the window scan is skipped.
-        c.pix = memchr::memchr_iter(b'.', text).nth(2).is_some()
-            && text.windows(PIX_GUI.len()).any(|w| w.eq_ignore_ascii_case(PIX_GUI));
-        c
-    }
-
-    /// Can `pat` match anywhere in the text? Each bound is the least any match of the pattern
-    /// holds (see the patterns); `false` only when no match is possible.
-    fn admits(&self, pat: Pat) -> bool {
-        match pat {
-            // 13–26 digits, separated by single spaces or hyphens.
-            Pat::Card => self.run_digits >= 13,
-            // [A-Z]{2}[0-9]{2} then 10+ more.
-            Pat::Iban => self.caps_digits,
-            // 3+3+4 digits.
-            Pat::Nhs => self.run_digits >= 10,
-            // [A-Z]{2} 6 digits [A-D].
-            Pat::Nino => self.caps_digits && self.upper >= 3 && self.digits >= 6,
-            // 3+3+3+2 digits, dots and a hyphen.
-            Pat::Cpf => self.run_digits >= 11,
-            // 12 of [0-9A-Z] then 2 digits, with dots, a slash and a hyphen.
-            Pat::Cnpj => self.digits >= 2 && self.run_cnpj >= 14,
-            Pat::PixPayload => self.pix,
-            // 32 hex digits in 8-4-4-4-12.
-            Pat::PixEvp => self.hyphens >= 4 && self.run_hex >= 12,
-            // 3+2+4 digits.
-            Pat::Ssn => self.run_digits >= 9,
-            Pat::Email => self.at,
-            // + [1-9] … [0-9].
-            Pat::PhoneIntl => self.plus && self.run_digits >= 2,
-            // 0 [1-9] [0-9]{1,3} [0-9]{3,4} [0-9]{3,4}, parentheses, spaces, hyphens.
-            Pat::PhoneUk => self.run_digits >= 9,
-            // [1-9][0-9] [0-9]{4} [0-9]{4}.
-            Pat::PhoneBr => self.run_digits >= 10,
-        }
-    }
-}
-
-/// Can a match of some pattern lie in `line`? Six counts (one table lookup per byte) answer `false`
-/// for most lines of source code, which are then not censused at all. Each clause is what every
-/// match of some patterns holds: 9 digits (cards, NHS, CPF, SSN, UK and BR phones), 14 capitals
-/// and digits of which 2 digits (IBAN, CNPJ), 3 capitals and 6 digits (NINO), `+` and 2 digits
-/// (international phones), `@` (email), 4 hyphens (a UUID Pix key), 3 dots (`br.gov.bcb.pix`).
-/// A test checks it on generated matches of every pattern.
-fn may_hold_pii(line: &[u8]) -> bool {
-    let Counts { digits, upper, hyphens, dots, at, plus } = Counts::of(line);
-    digits >= 9
-        || (digits >= 2 && upper + digits >= 14)
-        || (digits >= 6 && upper >= 3)
-        || (plus > 0 && digits >= 2)
-        || at > 0
-        || hyphens >= 4
-        || dots >= 3
-}
-
-/// The six counts of [`may_hold_pii`].
-#[derive(Debug, PartialEq, Eq)]
-struct Counts {
-    digits: u32,
-    upper: u32,
-    hyphens: u32,
-    dots: u32,
-    at: u32,
-    plus: u32,
-}
-
-/// Per byte, its increments of [`Counts`] packed in one word: digits in bits 0–15, capitals
-/// 16–31, then one byte each for `-`, `.`, `@`, `+`. Adding words counts all six at once; a sum
-/// over at most 255 bytes cannot carry one field into the next.
-const COUNT_BITS: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_digit() {
-            1
-        } else if c.is_ascii_uppercase() {
-            1 << 16
-        } else if c == b'-' {
-            1 << 32
-        } else if c == b'.' {
-            1 << 40
-        } else if c == b'@' {
-            1 << 48
-        } else if c == b'+' {
-            1 << 56
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
-
-impl Counts {
-    fn of(line: &[u8]) -> Self {
-        let mut c = Counts { digits: 0, upper: 0, hyphens: 0, dots: 0, at: 0, plus: 0 };
-        // 255 bytes at a time: no field of the packed sum can carry into the next.
-        for chunk in line.chunks(255) {
-            let w: u64 = chunk.iter().map(|&b| COUNT_BITS[usize::from(b)]).sum();
-            let field = |shift: u32, mask: u64| ((w >> shift) & mask) as u32;
-            c.digits += field(0, 0xffff);
-            c.upper += field(16, 0xffff);
-            c.hyphens += field(32, 0xff);
-            c.dots += field(40, 0xff);
-            c.at += field(48, 0xff);
-            c.plus += field(56, 0xff);
-        }
-        c
-    }
-}
-
-/// Per pattern, the lines (byte ranges, without their newline) whose census admits it. No
-/// pattern matches a newline (a test checks it), so every match lies inside one line, and a
-/// line's census holds at least what the census of a match in it holds.
-fn census_lines(text: &[u8]) -> Vec<Vec<Range<usize>>> {
-    let mut out: Vec<Vec<Range<usize>>> = vec![Vec::new(); PATTERNS.len()];
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
-        let line = text.get(start..end).unwrap_or_default();
-        if may_hold_pii(line) {
-            let census = Census::of(line);
-            for (lines, &(_, pat, _)) in out.iter_mut().zip(PATTERNS) {
-                if census.admits(pat) {
-                    lines.push(start..end);
-                }
-            }
-        }
-        start = end + 1;
-    }
-    out
-}
-
-/// The literal every Pix payload pattern match is (`pix::PAYLOAD_PATTERN`, case-insensitive).
-const PIX_GUI: &[u8] = b"br.gov.bcb.pix";
-
 /// How a scan pre-selects the patterns that may match a buffer; both give the same findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
-    /// A byte census of each line, after a cheaper count that most lines fail ([`census_lines`]);
-    /// each pattern runs only on the lines that admit it. What every scan uses.
+    /// Six counts per line, which most lines fail, then on the others the runs of bytes each
+    /// pattern is made of ([`census::candidates`]); each pattern runs only on the runs (or
+    /// lines) that hold what its matches hold. What every scan uses.
     Lines,
     /// Every pattern over the whole text, nothing pre-selected: the reference the tests compare
     /// [`Strategy::Lines`] with.
@@ -590,25 +382,28 @@ impl PiiScanner {
         if active.is_empty() {
             return Vec::new();
         }
-        let lines = match strategy {
-            Strategy::Lines => Some(census_lines(text)),
-            Strategy::Whole => None,
+        let (ranges, line_starts) = match strategy {
+            Strategy::Lines => {
+                let c = census::candidates(text);
+                (Some(c.ranges), Some(c.line_starts))
+            }
+            Strategy::Whole => (None, None),
         };
-        let present: Vec<bool> = match &lines {
-            Some(lines) => lines.iter().map(|l| !l.is_empty()).collect(),
+        let present: Vec<bool> = match &ranges {
+            Some(ranges) => ranges.iter().map(|r| !r.is_empty()).collect(),
             None => vec![true; PATTERNS.len()],
         };
         if !present.contains(&true) {
             return Vec::new();
         }
-        let ctx = TextCtx::new(path, header_line, text, self.window);
+        let ctx = TextCtx::with_line_starts(path, header_line, text, self.window, line_starts);
         let mut hits: Vec<(Det, Hit, bool)> = Vec::new();
         for (i, &(det, pat, _)) in PATTERNS.iter().enumerate() {
             if !present.get(i).copied().unwrap_or(false) || !active.contains(&det) {
                 continue;
             }
             let Some(re) = regex(i) else { continue };
-            let re = &Scoped { re, lines: lines.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice) };
+            let re = &Scoped { re, ranges: ranges.as_ref().and_then(|r| r.get(i)).map(Vec::as_slice) };
             let found = match pat {
                 Pat::Card => card::find(&ctx, re),
                 Pat::Iban => iban::find(&ctx, re),

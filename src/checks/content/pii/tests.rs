@@ -2,6 +2,7 @@
 //! labelled corpus under `tests/fixtures/pii/corpus/` (recall and false positives).
 #![allow(clippy::unwrap_used)]
 
+use super::census::Counts;
 use super::*;
 
 #[test]
@@ -234,7 +235,7 @@ proptest::proptest! {
     fn the_cheap_count_passes_every_line_with_a_match(
         line in proptest::strategy::Union::new(PATTERNS.iter().map(|p| proptest::strategy::Strategy::boxed(lines_with_a_match_of(p.2))))
     ) {
-        proptest::prop_assert!(may_hold_pii(line.as_bytes()), "{:?}", line);
+        proptest::prop_assert!(Counts::of(line.as_bytes()).may_hold_pii(), "{:?}", line);
     }
 }
 
@@ -252,5 +253,53 @@ proptest::proptest! {
             plus: line.iter().filter(|&&b| b == b'+').count() as u32,
         };
         proptest::prop_assert_eq!(Counts::of(&line), plain);
+    }
+}
+
+proptest::proptest! {
+    // Many cases: thirteen patterns, and the shortest matches are the ones that test the bounds.
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    /// On every line that holds a match of a pattern, the pattern finds in the census'
+    /// candidates what it finds in the whole line.
+    #[test]
+    fn the_census_candidates_hold_every_match(
+        (i, line) in proptest::strategy::Union::new(PATTERNS.iter().enumerate().map(|(i, p)| {
+            proptest::strategy::Strategy::boxed(proptest::strategy::Strategy::prop_map(lines_with_a_match_of(p.2), move |l| (i, l)))
+        }))
+    ) {
+        let line = line.as_bytes();
+        let re = regex(i).unwrap();
+        let whole: Vec<_> = re.find_iter(line).map(|m| m.range()).collect();
+        let candidates = census::candidates(line);
+        let found: Vec<_> = Scoped { re, ranges: candidates.ranges.get(i).map(Vec::as_slice) }.find_iter(line).map(|m| m.range()).collect();
+        proptest::prop_assert!(!whole.is_empty());
+        proptest::prop_assert_eq!(found, whole, "{} on {:?}", PATTERNS[i].2, String::from_utf8_lossy(line));
+    }
+
+    /// The probing run finder returns exactly the maximal runs of the class that are long
+    /// enough, as a byte-by-byte walk finds them.
+    #[test]
+    fn probed_runs_are_the_long_maximal_runs(
+        line in proptest::collection::vec(proptest::sample::select(b"09AZaz-./ +_\xff".to_vec()), 0..120),
+        class in proptest::sample::select(vec![census::DIGIT, census::DIGIT | census::NUM_SEP, census::DIGIT | census::UPPER | census::CNPJ_SEP, census::DIGIT | census::UPPER | census::SPACE, census::HEX]),
+        min in 1usize..16,
+    ) {
+        let inside = |b: u8| census::is(b, class);
+        let mut walked = Vec::new();
+        let mut start = None;
+        for (i, &b) in line.iter().chain(std::iter::once(&b'\n')).enumerate() {
+            match (inside(b), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    if i - s >= min {
+                        walked.push(s..i);
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        proptest::prop_assert_eq!(census::runs_of(&line, class, min).collect::<Vec<_>>(), walked);
     }
 }
