@@ -1,6 +1,6 @@
-//! `pii/payment-card`: 13–19 digit PANs with the network's grouping (or none), Luhn, issuer
-//! prefix (IIN) and length per network; published test PANs and obviously synthetic numbers
-//! are skipped.
+//! `pii/payment-card`: 13–19 digit PANs in the network's printed grouping, or as one bare run
+//! with a card word for key, column or nearby word; Luhn, issuer prefix (IIN) and length per
+//! network; published test PANs and obviously synthetic numbers are skipped.
 
 use super::Scoped;
 use super::checksum::{is_repdigit, luhn_valid};
@@ -89,8 +89,12 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
                 // Context lookup is the expensive part (it may walk back for a parent key), so it
                 // runs only for a candidate that already passed length, prefix and Luhn: a file of
                 // "0 0 1 0 …" took 20 s when it ran for every digit group.
+                //
+                // A bare run of digits is a card only where the text says so (a key, column or
+                // nearby word): numeric constants in code pass Luhn and an issuer prefix one
+                // time in a few dozen. Printed groupings need no context.
                 let bare = i + 1 == j;
-                if bare && id_keyed(ctx, start) {
+                if bare && !ctx.has_context(start..end, KEYWORDS) {
                     continue;
                 }
                 found = Some((j, Hit { range: start..end, key: digits, note: Some(format!("{network} card number")) }));
@@ -108,43 +112,27 @@ pub(crate) fn find(ctx: &TextCtx<'_>, re: &Scoped<'_>) -> Vec<Hit> {
     out
 }
 
-/// Card words: a bare digit run next to them is a card even under an id-ish key.
-const KEYWORDS: &[&str] =
-    &["card", "cc", "pan", "credit", "debit", "visa", "mastercard", "amex", "cartao", "card number"];
-
-/// Keys that name something else: a bare run under `order_id`/`tracking`/`ts` is not a PAN.
-const NOT_CARD: &[&str] = &[
-    "id",
-    "ids",
-    "order",
-    "tracking",
-    "ref",
-    "reference",
-    "invoice",
-    "timestamp",
-    "ts",
-    "seq",
-    "sequence",
-    "nonce",
-    "hash",
-    "snowflake",
-    "trace",
-    "span",
-    "request",
-    "nsu",
-    "protocol",
-    "protocolo",
-    "barcode",
-    "ean",
-    "gtin",
-    "imei",
-    "serial",
+/// Card words: a bare digit run needs one of them as its key, column or nearby word.
+const KEYWORDS: &[&str] = &[
+    "card",
+    "cards",
+    "cc",
+    "pan",
+    "credit",
+    "debit",
+    "visa",
+    "mastercard",
+    "amex",
+    "discover",
+    "jcb",
+    "diners",
+    "maestro",
+    "elo",
+    "hipercard",
+    "unionpay",
+    "cartao",
+    "card number",
 ];
-
-fn id_keyed(ctx: &TextCtx<'_>, start: usize) -> bool {
-    ctx.context_words(start)
-        .is_some_and(|w| super::context::words_match(&w, NOT_CARD) && !super::context::words_match(&w, KEYWORDS))
-}
 
 /// Network name when `d` is a plausible, non-test PAN.
 pub(crate) fn valid_pan(d: &[u8]) -> Option<&'static str> {
@@ -327,6 +315,34 @@ pub(crate) mod tests {
         ] {
             assert!(ids(t).is_empty(), "{t}");
         }
+    }
+
+    /// A bare run needs a card word as its key, column or nearby word; printed groupings do
+    /// not. Numeric constants in code (arrays of field limbs, big-number tables) pass Luhn and
+    /// an issuer prefix one time in a few dozen and are no findings.
+    #[test]
+    fn bare_runs_need_card_context() {
+        let pan = make_pan("4", 16, 42);
+        for t in [
+            format!("const VISA_LEAK: &str = \"{pan}\"; // pasted from prod"),
+            format!("static final String DISCOVER = \"{pan}\";"),
+            format!("{{\"card_number\": \"{pan}\"}}"),
+            format!("charged credit card {pan} twice"),
+        ] {
+            assert_eq!(ids(&t), ["pii/payment-card"], "{t}");
+        }
+        // Shapes of numeric tables in code (a field-limb array of curve25519-dalek gave dozens
+        // of such findings in the benchmark history).
+        for t in [
+            format!("        {pan},"),
+            format!("pub const L: [u64; 3] = [755974180946558, {pan}, 900171276175154];"),
+            format!("let x = {pan};"),
+            format!("static final long ORDER_ID = {pan}L;"),
+        ] {
+            assert!(ids(&t).is_empty(), "{t}");
+        }
+        // Not for want of a valid number.
+        assert!(valid_pan(pan.as_bytes()).is_some());
     }
 }
 

@@ -306,6 +306,7 @@ fn key_before(before: &[u8], max_key: usize) -> Option<&[u8]> {
     if i == 0 {
         return None;
     }
+    let is_assignment = before[i - 1] == b'=';
     match before[i - 1] {
         b':' | b'=' => i -= 1,
         b'>' if i >= 2 && before[i - 2] == b'=' => i -= 2,
@@ -327,8 +328,17 @@ fn key_before(before: &[u8], max_key: usize) -> Option<&[u8]> {
         return (close - i <= max_key).then(|| &before[i..close]);
     }
     let stop = |b: u8| matches!(b, b',' | b'{' | b'[' | b'(' | b';' | b'=' | b':' | b'"' | b'\'' | b'|');
-    while i > 0 && !stop(before[i - 1]) && end - i < max_key {
+    let back = |i: &mut usize| {
+        while *i > 0 && !stop(before[*i - 1]) && end - *i < max_key {
+            *i -= 1;
+        }
+    };
+    back(&mut i);
+    // `name: Type = value` (Rust, TypeScript, Kotlin, Python): the name is the key, with its type.
+    let typed = is_assignment && i >= 2 && before[i - 1] == b':' && before[i - 2] != b':';
+    if typed {
         i -= 1;
+        back(&mut i);
     }
     let key = trim_ascii(&before[i..end]);
     (!key.is_empty() && key.iter().any(u8::is_ascii_alphabetic)).then_some(key)

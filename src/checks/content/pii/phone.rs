@@ -127,11 +127,14 @@ fn intl_ok(d: &[u8]) -> bool {
 /// groups, at most one parenthesised group, and no mixing of `.` with other separators.
 fn digits_if_phone_shaped(s: &[u8]) -> Option<Vec<u8>> {
     let mut prev_sep = false;
-    let mut parens = 0;
+    let (mut open, mut close) = (0, 0);
     let mut seps = Vec::new();
     for &b in s {
         match b {
-            b'(' | b')' => parens += 1,
+            // `(11)` or `(020)`: a closing parenthesis needs one open before it.
+            b'(' => open += 1,
+            b')' if close < open => close += 1,
+            b')' => return None,
             b' ' | b'-' | b'.' => {
                 if prev_sep {
                     return None;
@@ -144,7 +147,9 @@ fn digits_if_phone_shaped(s: &[u8]) -> Option<Vec<u8>> {
         }
         prev_sep = false;
     }
-    if parens > 2 || (seps.contains(&b'.') && seps.iter().any(|&c| c != b'.')) {
+    // One pair of parentheses at most, and an opened one is closed: `(1730613599` in a tuple
+    // of numbers is no phone number.
+    if open > 1 || open != close || (seps.contains(&b'.') && seps.iter().any(|&c| c != b'.')) {
         return None;
     }
     Some(s.iter().copied().filter(u8::is_ascii_digit).collect())
@@ -266,6 +271,11 @@ mod tests {
             "+55 11 91234-5678",
             "2024-01-15 10:30:00",
             "+1 555 0100",
+            // An opening parenthesis of a tuple is no area code in brackets (jiff's time zone
+            // tests: a timestamp that reads as a Brazilian number after it).
+            "((1730613599, 999_999_999), o(-4), \"EDT\")",
+            "x = f(2198735124)",
+            "21) 98735-1246",
         ] {
             assert!(ids("a.txt", t).is_empty(), "{t}");
         }
