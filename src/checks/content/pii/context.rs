@@ -204,8 +204,13 @@ impl<'t> TextCtx<'t> {
             if t.is_empty() || is_item(l) {
                 continue;
             }
-            let t = t.strip_suffix(b"[").map_or(t, trim_ascii);
-            let t = t.strip_suffix(b":")?;
+            // `key:` (YAML), `key: [` / `"key": [` (YAML flow, JSON), `key = [` (TOML, Python).
+            let (t, opened) = t.strip_suffix(b"[").map_or((t, false), |r| (trim_ascii(r), true));
+            let t = match t.strip_suffix(b":") {
+                Some(t) => t,
+                None if opened => t.strip_suffix(b"=")?,
+                None => return None,
+            };
             let t = trim_ascii(t);
             let t = t.strip_prefix(b"\"").unwrap_or(t);
             let t = t.strip_suffix(b"\"").unwrap_or(t);

@@ -283,6 +283,12 @@ mod tests {
             ("a.css", "url(icon@2x.png)"),
             ("a.js", "import x from 'lodash@4.17.21'"),
             ("a.toml", "authors = [\"Jane Roe <jane.roe@kernel.org>\"]"),
+            // The same array over several lines (Cargo.toml, pyproject.toml).
+            (
+                "a.toml",
+                "[package]\nauthors = [\n    \"Jane Roe <jane.roe@kernel.org>\",\n    \"Richard Miles <rmiles@corp.io>\",\n]",
+            ),
+            ("a.py", "AUTHORS = [\n    'Jane Roe <jane.roe@kernel.org>',\n]"),
             ("package.json", "\"email\": \"jane.roe@kernel.org\""),
             ("a.py", "__author__ = 'Jane Roe <jane.roe@kernel.org>'"),
         ] {
