@@ -303,3 +303,47 @@ proptest::proptest! {
         proptest::prop_assert_eq!(census::runs_of(&line, class, min).collect::<Vec<_>>(), walked);
     }
 }
+
+/// The census searches a pattern only inside runs of one byte class (see `census`): sound only if
+/// every byte the pattern can match is in that class, which this checks on the syntax trees.
+#[test]
+fn each_pattern_matches_only_its_run_class() {
+    use census::{CNPJ_SEP, DIGIT, NUM_SEP, SPACE, UPPER};
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    fn bytes(h: &Hir, out: &mut Vec<u8>) {
+        match h.kind() {
+            HirKind::Literal(l) => out.extend_from_slice(&l.0),
+            HirKind::Class(Class::Bytes(c)) => c.iter().for_each(|r| out.extend(r.start()..=r.end())),
+            HirKind::Class(Class::Unicode(c)) => c
+                .iter()
+                .for_each(|r| out.extend((r.start()..=r.end()).map(|ch| u8::try_from(u32::from(ch)).unwrap_or(0xff)))),
+            // A look-around would see bytes outside the run.
+            HirKind::Look(l) => panic!("look-around {l:?}"),
+            HirKind::Empty => {}
+            HirKind::Repetition(r) => bytes(&r.sub, out),
+            HirKind::Capture(c) => bytes(&c.sub, out),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|h| bytes(h, out)),
+        }
+    }
+    let mut checked = 0;
+    for &(_, pat, src) in PATTERNS {
+        let class = match pat {
+            Pat::Card | Pat::Nhs | Pat::Cpf | Pat::Ssn | Pat::PhoneIntl | Pat::PhoneUk | Pat::PhoneBr => {
+                DIGIT | NUM_SEP
+            }
+            Pat::Cnpj => DIGIT | UPPER | CNPJ_SEP,
+            Pat::Iban | Pat::Nino => DIGIT | UPPER | SPACE,
+            Pat::Email | Pat::PixEvp | Pat::PixPayload => continue,
+        };
+        let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(src).unwrap();
+        let mut all = Vec::new();
+        bytes(&hir, &mut all);
+        for b in all {
+            assert!(census::is(b, class), "{src} matches {:?}, outside its run class", char::from(b));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    // And the check itself sees a byte outside: `_` is in no run class.
+    assert!(!census::is(b'_', DIGIT | NUM_SEP | UPPER | CNPJ_SEP | SPACE));
+}
