@@ -55,7 +55,7 @@ pub(super) fn candidates(text: &[u8]) -> Candidates {
 /// The runs of one line (ranges into the line) that some pattern needs, measured only where
 /// the line's counts leave such a pattern open.
 #[derive(Default)]
-pub(super) struct Runs {
+struct Runs {
     /// Runs of at least 8 bytes from `[0-9 ().+/-]`, with their digits and whether they hold a
     /// `+` (an international phone number is 8 bytes, the other numeric patterns 9 digits).
     num: Vec<(Range<usize>, u32, bool)>,
@@ -86,7 +86,7 @@ impl Runs {
     }
 
     /// Measure `line`, whose [`Counts`] are `c`.
-    pub(super) fn of(&mut self, line: &[u8], c: &Counts) {
+    fn of(&mut self, line: &[u8], c: &Counts) {
         self.num.clear();
         self.cnpj.clear();
         self.caps.clear();

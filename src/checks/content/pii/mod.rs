@@ -396,21 +396,25 @@ impl PiiScanner {
             }
             Strategy::Whole => (None, None),
         };
-        let present: Vec<bool> = match &ranges {
-            Some(ranges) => ranges.iter().map(|r| !r.is_empty()).collect(),
-            None => vec![true; PATTERNS.len()],
-        };
-        if !present.contains(&true) {
+        if ranges.as_ref().is_some_and(|r| r.iter().all(Vec::is_empty)) {
             return Vec::new();
         }
         let ctx = TextCtx::with_line_starts(path, header_line, text, self.window, line_starts);
         let mut hits: Vec<(Det, Hit, bool)> = Vec::new();
         for (i, &(det, pat, _)) in PATTERNS.iter().enumerate() {
-            if !present.get(i).copied().unwrap_or(false) || !active.contains(&det) {
+            // Where to search: everywhere, or the pattern's candidates (none: skip it).
+            let scope = match &ranges {
+                None => None,
+                Some(r) => match r.get(i) {
+                    Some(c) if !c.is_empty() => Some(c.as_slice()),
+                    _ => continue,
+                },
+            };
+            if !active.contains(&det) {
                 continue;
             }
             let Some(re) = regex(i) else { continue };
-            let re = &Scoped { re, ranges: ranges.as_ref().and_then(|r| r.get(i)).map(Vec::as_slice) };
+            let re = &Scoped { re, ranges: scope };
             let found = match pat {
                 Pat::Card => card::find(&ctx, re),
                 Pat::Iban => iban::find(&ctx, re),
