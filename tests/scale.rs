@@ -70,10 +70,41 @@ fn a_one_commit_push_into_a_repository_with_ten_thousand_refs() {
     std::fs::write(t.server.join("packed-refs"), packed).unwrap();
     assert_eq!(t.server_git(&["for-each-ref", "--count=20000"]).lines().count(), 10_002);
     t.commit("b", "2\n", "one new commit");
-    let p = t.push(&["HEAD:refs/heads/topic"]);
+    let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::push=debug")], &["HEAD:refs/heads/topic"]);
     assert!(p.ok, "{}", p.stderr);
     assert!(p.remote_lines().contains("push accepted (1 commit checked)"), "{}", p.stderr);
+    // The new commit sits on a ref tip: listed without walking the 10 000 refs' history.
+    assert!(p.remote_lines().contains("found above the old refs"), "{}", p.stderr);
     let p = t.push(&["HEAD:live"]);
     assert!(!p.ok);
     assert!(p.remote_lines().contains("branch/not-promoted"), "{}", p.stderr);
+}
+
+/// A push onto an old commit that no ref names cannot be listed from the quarantine alone: the
+/// hook walks with every old ref hidden, and still checks exactly the new commits.
+#[test]
+fn a_push_onto_an_old_commit_that_no_ref_names_is_walked_in_full() {
+    let t = TestRemote::new("");
+    t.commit("a", "1\n", "one");
+    let first = t.rev("HEAD");
+    t.commit("a", "2\n", "two");
+    t.commit("a", "3\n", "three");
+    assert!(t.push(&["HEAD:development"]).ok);
+    // Two new commits on top of `first`, which the server has but no ref names.
+    t.git(&["checkout", "-q", "-b", "side", &first]);
+    t.commit("b", "x\n", "side one");
+    t.commit("c", "y\n", "side two");
+    let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::push=debug")], &["HEAD:refs/heads/side"]);
+    let out = p.remote_lines();
+    assert!(p.ok, "{out}");
+    assert!(out.contains("walking with every old ref hidden"), "{out}");
+    assert!(out.contains("push accepted (2 commits checked)"), "{out}");
+    // The same road refuses a secret.
+    t.git(&["checkout", "-q", "-b", "side2", &first]);
+    t.commit("d", &format!("token = \"{GHP}\"\n"), "side token");
+    let p = t.push_as(&[("PUSHGATE_LOG", "pushgate::push=debug")], &["HEAD:refs/heads/side2"]);
+    let out = p.remote_lines();
+    assert!(!p.ok, "the token must be refused:\n{out}");
+    assert!(out.contains("walking with every old ref hidden"), "{out}");
+    assert!(out.contains("secret/github-pat"), "{out}");
 }

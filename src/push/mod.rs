@@ -157,7 +157,7 @@ impl Push {
             }
         }
         let ids: Vec<ObjectId> = tips.iter().map(|(_, c)| *c).collect();
-        let list = walk::new_commits(&repo.repo, &ids, hidden)?;
+        let list = walk::new_commits(&repo.repo, &ids, hidden, repo.stored_before_push())?;
         let mut refs = walk::attribute(&list, &tips);
         let commits: Vec<NewCommit> = list
             .into_iter()
@@ -245,7 +245,7 @@ pub fn rev_list(repo: &gix::Repository, revs: &[String]) -> Result<Vec<(ObjectId
             commit_tips.push(c);
         }
     }
-    Ok(walk::new_commits(repo, &commit_tips, &hidden)?)
+    Ok(walk::new_commits(repo, &commit_tips, &hidden, None)?)
 }
 
 /// One revision to one object id (a tag name gives the tag object, not its commit).

@@ -17,6 +17,9 @@ pub struct Repo {
     _shim: Option<tempfile::TempDir>,
     /// The quarantine directory, when the hook runs inside one.
     pub quarantine: Option<PathBuf>,
+    /// With a quarantine: the repository's own object store (and its alternates), which holds
+    /// what was there before the push.
+    stored: Option<gix::odb::Handle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,12 @@ fn options() -> gix::open::Options {
 }
 
 impl Repo {
+    /// What the repository stored before the push (see [`super::walk::new_commits`]); `None`
+    /// outside a quarantine, where pushed objects are stored alongside.
+    pub fn stored_before_push(&self) -> Option<&dyn gix::objs::Exists> {
+        self.stored.as_ref().map(|h| h as &dyn gix::objs::Exists)
+    }
+
     /// The repository a server-side hook runs in: `$GIT_DIR` (git sets it, usually to `.`), with
     /// the quarantine honoured.
     pub fn open_for_hook() -> Result<Self, OpenError> {
@@ -54,13 +63,13 @@ impl Repo {
         )
         .map_err(|e| OpenError::Discover { path: dir.to_path_buf(), message: e.to_string() })?
         .to_thread_local();
-        Ok(Self { repo, _shim: None, quarantine: None })
+        Ok(Self { repo, _shim: None, quarantine: None, stored: None })
     }
 
     fn with_quarantine(mut repo: gix::Repository, git_dir: &Path) -> Result<Self, OpenError> {
         let Some(objdir) = std::env::var_os("GIT_OBJECT_DIRECTORY").or_else(|| std::env::var_os("GIT_QUARANTINE_PATH"))
         else {
-            return Ok(Self { repo, _shim: None, quarantine: None });
+            return Ok(Self { repo, _shim: None, quarantine: None, stored: None });
         };
         let quarantine = absolute(Path::new(&objdir));
         let mut dirs = vec![quarantine.clone()];
@@ -94,7 +103,9 @@ impl Repo {
         repo.objects = gix::OdbHandle::new(store, kind);
         // The same caches gix gives a repository it opens itself (a fresh handle has none).
         repo.objects.set_pack_cache(|| Box::<gix::odb::pack::cache::lru::StaticLinkedList<64>>::default());
-        Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine) })
+        // Opened lazily by gix: costs nothing until the first lookup.
+        let stored = gix::odb::at(&own, kind).ok();
+        Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine), stored })
     }
 }
 
