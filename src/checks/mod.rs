@@ -38,17 +38,30 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
     report.findings.extend(signatures::check(push, policy, std::time::SystemTime::now())?);
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "signatures done");
     if policy.pii.is_some() || policy.secrets.is_some() {
-        // Batches bound memory on huge pushes: the added text of one batch is scanned and dropped
-        // before the next is read.
+        // Batches bound memory on huge pushes: at most two batches' added text is held, the one
+        // being scanned and the next, read meanwhile (so that neither waits for the slowest item
+        // of the other's parallel phases: both cores stay busy).
+        let sync = push.repo.repo.clone().into_sync();
         let mut seen = crate::push::added::Seen::new();
         let mut findings = Vec::new();
         let mut notes = Vec::new();
         let mut scanned = 0;
-        for batch in push.commits.chunks(CONTENT_BATCH) {
-            let added = crate::push::added::collect(&push.repo.repo, batch, policy.max_blob_bytes, &mut seen)?;
-            let (f, n) = content::check(&added, policy, &mut scanned);
-            findings.extend(f);
-            notes.extend(n);
+        let mut pending: Option<crate::push::added::Added> = None;
+        let mut batches = push.commits.chunks(CONTENT_BATCH);
+        loop {
+            let batch = batches.next();
+            let (checked, next) = rayon::join(
+                || pending.take().map(|added| content::check(&added, policy, &mut scanned)),
+                || batch.map(|b| crate::push::added::collect(&sync, b, policy.max_blob_bytes, &mut seen)).transpose(),
+            );
+            if let Some((f, n)) = checked {
+                findings.extend(f);
+                notes.extend(n);
+            }
+            match next? {
+                Some(added) => pending = Some(added),
+                None => break,
+            }
         }
         for f in &mut findings {
             if let Some(r) = f.commit.and_then(|c| push.ref_of(c)) {

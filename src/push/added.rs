@@ -227,12 +227,11 @@ fn chunk_len(n: usize) -> usize {
 /// and line diffs in parallel. Each worker thread has its own handle on the same object store
 /// (gix's `Repository` is not `Sync`), which keeps the quarantine view.
 pub fn collect(
-    repo: &gix::Repository,
+    sync: &gix::ThreadSafeRepository,
     commits: &[NewCommit],
     max_blob: u64,
     seen: &mut Seen,
 ) -> Result<Added, WalkError> {
-    let sync = repo.clone().into_sync();
     // Each commit object is read once: its tree is also the parent tree of its child.
     let infos: Vec<CommitInfo> = commits
         .par_chunks(chunk_len(commits.len()))
