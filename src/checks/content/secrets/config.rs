@@ -105,7 +105,7 @@ pub(super) fn build_parts(
     let n0 = errors.len();
     // (origin, raw) in order; later entries with the same id replace earlier ones.
     let mut raws: Vec<(&'static str, RawRule)> =
-        builtin::raw_rules(errors).into_iter().map(|(_, r)| ("builtin", r)).collect();
+        builtin::raw_rules_without_samples().into_iter().map(|r| ("builtin", r)).collect();
     let mut global_raw = cfg.allowlist.clone().unwrap_or_default();
 
     let gl_span = cfg.gitleaks_config.as_ref().map(Spanned::span);

@@ -3,7 +3,7 @@
 //!
 //! Layout:
 //! - `rule.rs`      rule data format (TOML, shared by built-ins, `[[secrets.rules]]` and gitleaks import)
-//! - `builtin.rs`   the embedded rule files under `rules/secrets/`
+//! - `builtin.rs`   the built-in rules: `rules/secrets/*.toml`, compiled in as `builtin_table.rs`
 //! - `engine.rs`    [`SecretScanner`]: one `RegexSet` pass, then per-rule confirmation
 //! - `gate.rs`      required literals of a rule, to pre-select rules without the set (small pushes)
 //! - `filters.rs`   entropy, placeholder and look-alike filters
@@ -13,8 +13,10 @@
 //! - `gitleaks.rs`  import of a gitleaks TOML configuration
 
 mod builtin;
+#[cfg(test)]
 mod builtin_files;
 mod builtin_gates;
+mod builtin_table;
 mod config;
 mod engine;
 mod filenames;
