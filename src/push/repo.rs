@@ -103,8 +103,13 @@ impl Repo {
         repo.objects = gix::OdbHandle::new(store, kind);
         // The same caches gix gives a repository it opens itself (a fresh handle has none).
         repo.objects.set_pack_cache(|| Box::<gix::odb::pack::cache::lru::StaticLinkedList<64>>::default());
-        // Opened lazily by gix: costs nothing until the first lookup.
-        let stored = gix::odb::at(&own, kind).ok();
+        // Opened lazily by gix: costs nothing until the first lookup. Never refreshed: a miss is
+        // the normal answer here (a pushed commit), and gix would rescan the pack directory on
+        // each one.
+        let stored = gix::odb::at(&own, kind).ok().map(|mut h| {
+            h.refresh_never();
+            h
+        });
         Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine), stored })
     }
 }
