@@ -7,6 +7,8 @@ pub mod hook_input;
 pub mod identity;
 mod packs;
 pub mod repo;
+#[cfg(test)]
+mod test_git;
 pub mod walk;
 
 use std::collections::HashMap;
