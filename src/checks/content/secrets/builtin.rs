@@ -1,6 +1,7 @@
-//! The built-in rules: TOML files under `rules/secrets/`, embedded at build time
-//! (`builtin_files.rs`). A hook does not parse them: `builtin_table.rs`, generated from the same
-//! files by a test, holds them as Rust values (parsing the TOML cost ≈ 0.4 ms on every push).
+//! The built-in rules: TOML files under `rules/secrets/` are the source. The binary holds them
+//! as Rust values in `builtin_table.rs`, generated from the files by the test
+//! `builtin_table_is_current` (parsing the TOML cost ≈ 0.4 ms on every push); only test builds
+//! embed the files themselves (`builtin_files.rs`), for their samples and the generator.
 
 #[cfg(test)]
 use super::builtin_files::FILES;
