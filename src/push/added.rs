@@ -61,10 +61,13 @@ fn changes(
         Some(t) => read_tree(repo, t)?,
         None => Vec::new(),
     };
+    // Root trees of consecutive commits are nearly always equal but for an entry or two, and
+    // both are parsed whole by the diff: over a history that was most of the tree work.
+    let (old_mid, new_mid) = differing_middles(&old_data, &new_data, hash.len_in_bytes());
     let mut rec = gix::diff::tree::Recorder::default();
     gix::diff::tree(
-        gix::objs::TreeRefIter::from_bytes(&old_data, hash),
-        gix::objs::TreeRefIter::from_bytes(&new_data, hash),
+        gix::objs::TreeRefIter::from_bytes(old_mid, hash),
+        gix::objs::TreeRefIter::from_bytes(new_mid, hash),
         gix::diff::tree::State::default(),
         &objects,
         &mut rec,
@@ -87,6 +90,50 @@ fn changes(
         }
     }
     Ok(out)
+}
+
+/// Length of the tree entry (`<mode> <name>\0<id>`) that starts at `at`, if it is whole.
+fn entry_len(tree: &[u8], at: usize, id_len: usize) -> Option<usize> {
+    let len = memchr::memchr(0, tree.get(at..)?)? + 1 + id_len;
+    (at + len <= tree.len()).then_some(len)
+}
+
+/// The first entry boundary of `tree` at or after `at` (`tree.len()` counts), if the entries up
+/// to it parse.
+fn boundary_from(tree: &[u8], at: usize, id_len: usize) -> Option<usize> {
+    let mut pos = 0;
+    while pos < at {
+        pos += entry_len(tree, pos, id_len)?;
+    }
+    Some(pos)
+}
+
+/// Two versions of a tree without the entries both start and end with byte for byte. Entries
+/// are sorted by name and unique, so an entry equal in both (name, mode and id) is unchanged,
+/// and diffing what lies between gives every change that diffing the whole trees gives. The
+/// common ends are cut at entry boundaries of *both* trees (ids are binary: a byte run equal in
+/// both may start mid-entry in one of them); anything that does not parse is left whole, for
+/// the diff to report.
+fn differing_middles<'a>(old: &'a [u8], new: &'a [u8], id_len: usize) -> (&'a [u8], &'a [u8]) {
+    // Entries wholly inside the bytes both trees start with are at the same offsets in both.
+    let same = common_prefix_len(old, new);
+    let mut start = 0;
+    while let Some(len) = entry_len(new, start, id_len) {
+        if start + len > same {
+            break;
+        }
+        start += len;
+    }
+    let (o, n) = (&old[start..], &new[start..]);
+    let same_end = common_suffix_len(o, n);
+    let cut = boundary_from(n, n.len() - same_end, id_len).and_then(|n_end| {
+        let o_end = o.len() - (n.len() - n_end);
+        (boundary_from(o, o_end, id_len)? == o_end).then_some((o_end, n_end))
+    });
+    match cut {
+        Some((o_end, n_end)) => (&o[..o_end], &n[..n_end]),
+        None => (o, n),
+    }
 }
 
 /// An object's content, which must be of `kind`: through this thread's chain-caching pack
@@ -445,6 +492,81 @@ mod tests {
                 assert_eq!(common_suffix_len(&other, &base), naive_suffix(&other, &base), "{cut} {edit}");
             }
         }
+    }
+
+    /// A root-level tree as git writes it: entries sorted by name (no subtrees here).
+    fn tree_bytes(entries: &std::collections::BTreeMap<String, (u8, [u8; 20])>) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, (mode, id)) in entries {
+            let mode: &[u8] = [b"100644".as_slice(), b"100755", b"120000", b"160000"][*mode as usize % 4];
+            out.extend_from_slice(mode);
+            out.push(b' ');
+            out.extend_from_slice(name.as_bytes());
+            out.push(0);
+            out.extend_from_slice(id);
+        }
+        out
+    }
+
+    fn tree_diff(old: &[u8], new: &[u8]) -> Vec<gix::diff::tree::recorder::Change> {
+        let hash = gix::hash::Kind::Sha1;
+        let mut rec = gix::diff::tree::Recorder::default();
+        gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(old, hash),
+            gix::objs::TreeRefIter::from_bytes(new, hash),
+            gix::diff::tree::State::default(),
+            gix::objs::find::Never,
+            &mut rec,
+        )
+        .unwrap();
+        rec.records
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// Diffing what lies between the common entries gives exactly the whole trees' diff.
+        /// Ids are drawn from bytes that look like entry syntax (NUL, space, digits, letters of
+        /// the names), so equal byte runs start mid-entry often.
+        #[test]
+        fn tree_middles_diff_like_whole_trees(
+            base in proptest::collection::btree_map("[ab0 ]{1,3}", (0u8..4, proptest::array::uniform20(proptest::sample::select(vec![0u8, b' ', b'0', b'1', b'a', b'b', 6]))), 0..12),
+            edits in proptest::collection::vec(("[ab0 ]{1,3}", 0u8..4, proptest::array::uniform20(proptest::sample::select(vec![0u8, b' ', b'0', b'a', 6])), 0u8..3), 0..4),
+        ) {
+            let mut next = base.clone();
+            for (name, mode, id, what) in edits {
+                match what {
+                    0 => { next.remove(&name); }
+                    1 => { next.insert(name, (mode, id)); }
+                    _ => if let Some(e) = next.get_mut(&name) { e.1 = id; },
+                }
+            }
+            let (old, new) = (tree_bytes(&base), tree_bytes(&next));
+            let (o, n) = differing_middles(&old, &new, 20);
+            proptest::prop_assert_eq!(tree_diff(o, n), tree_diff(&old, &new));
+            proptest::prop_assert_eq!(tree_diff(n, o), tree_diff(&new, &old));
+        }
+    }
+
+    #[test]
+    fn tree_middles_are_cut_at_entry_boundaries_of_both() {
+        use std::collections::BTreeMap;
+        let id = |b: u8| [b; 20];
+        let base: BTreeMap<String, (u8, [u8; 20])> = [("a", 0, 1), ("b", 0, 2), ("c", 0, 3), ("d", 0, 4)]
+            .iter()
+            .map(|&(n, m, b)| (n.into(), (m, id(b))))
+            .collect();
+        let mut next = base.clone();
+        next.insert("b".into(), (0, id(9)));
+        let (old, new) = (tree_bytes(&base), tree_bytes(&next));
+        let (o, n) = differing_middles(&old, &new, 20);
+        // Only the changed entry is left on each side.
+        assert_eq!((o.len(), n.len()), (29, 29));
+        assert_eq!(tree_diff(o, n).len(), 1);
+        // Identical trees: nothing to diff. A damaged tree is left whole for the diff to report.
+        assert_eq!(differing_middles(&old, &old, 20), (&[][..], &[][..]));
+        let damaged = &new[..new.len() - 5];
+        assert_eq!(differing_middles(&old, damaged, 20).1.len(), damaged.len() - 29);
     }
 
     #[test]
