@@ -48,10 +48,12 @@ const SMALL_SCAN_BYTES: usize = 16 << 10;
 /// Up to this many, the secret rules' literals are found in one Aho-Corasick pass per text
 /// (`secrets/gate.rs`); past it, the combined `RegexSet` is cheaper per byte. The set's lazy DFA
 /// is built state by state in every thread, which is most of the cost of a scan of a few MB.
-/// Measured on the benchmark history (`bench/`): the literals are faster up to 5 000 commits
-/// (14 MB of added text), the set from 10 000 (38 MB). All ways give the same findings. (PII
-/// patterns are pre-selected line by line at every size: `pii::Strategy::Lines`.)
-const GATED_SCAN_BYTES: usize = 16 << 20;
+/// Measured on the benchmark history (`bench/`), with the set's patterns trimmed
+/// (`pattern::set_form`): the literals are faster at 300 commits (1.2 MB of added text: 30 vs
+/// 42 ms), even at 1 000 (3.9 MB: 68 vs 70 ms), the set from 3 000 (11 MB: 137 vs 149 ms; 28 MB:
+/// 265 vs 307 ms). All ways give the same findings. (PII patterns are pre-selected line by line
+/// at every size: `pii::Strategy::Lines`.)
+const GATED_SCAN_BYTES: usize = 4 << 20;
 
 /// How the texts of one batch are scanned: see [`SMALL_SCAN_BYTES`] and [`GATED_SCAN_BYTES`]. A
 /// set already compiled (by an earlier batch) is always used.
