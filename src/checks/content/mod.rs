@@ -46,7 +46,7 @@ fn secret_finding(
 /// compile their regex and run. Compiling even the literals' automaton would cost more.
 const SMALL_SCAN_BYTES: usize = 16 << 10;
 /// Up to this many, the secret rules' literals are found in one Aho-Corasick pass per text
-/// (`secrets/gate.rs`); past it, the combined `RegexSet` is cheaper per byte. The set's lazy DFA
+/// (`secrets/gate.rs`); past it, the combined rule set is cheaper per byte. The set's lazy DFA
 /// is built state by state in every thread, which is most of the cost of a scan of a few MB.
 /// Measured on the benchmark history (`bench/`), with the set's patterns trimmed
 /// (`pattern::set_form`): the literals are faster at 300 commits (1.2 MB of added text: 30 vs

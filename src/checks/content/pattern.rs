@@ -1,4 +1,4 @@
-//! Rewriting regex pattern text for the secret engine's combined `RegexSet`: a set that only
+//! Rewriting regex pattern text for the secret engine's combined rule set: a set that only
 //! pre-selects rules may match more than the rules themselves.
 
 use regex_syntax::hir::{Hir, HirKind};
@@ -65,7 +65,7 @@ pub(crate) fn trim_front(hir: Hir) -> Hir {
     }
 }
 
-/// A cheaper over-approximation of `pattern` for the combined `RegexSet`: every counted
+/// A cheaper over-approximation of `pattern` for the combined rule set: every counted
 /// repetition `{n}`, `{n,}`, `{n,m}` becomes `+` (n ≥ 1) or `*` (n = 0). The language only
 /// grows, so the set never misses a rule that can match; the exact per-rule regex confirms.
 /// Counted repetitions are what make a set of ~150 token regexes slow to compile (each copy

@@ -1,7 +1,7 @@
 //! Required literals of a rule: a set of lowercase byte strings such that every match of the
 //! rule's regex contains at least one of them (compared ASCII case-insensitively).
 //!
-//! Small pushes (a commit or a few) are scanned without the combined `RegexSet`, whose
+//! Small pushes (a commit or a few) are scanned without the combined rule set, whose
 //! compilation would cost more than the scan: each rule runs only when one of its required
 //! literals occurs in the text, and its own regex is compiled on that first hit. The analysis
 //! is conservative: a rule with no usable literal gets no gate and always runs, so the gate

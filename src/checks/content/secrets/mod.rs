@@ -4,7 +4,8 @@
 //! Layout:
 //! - `rule.rs`      rule data format (TOML, shared by built-ins, `[[secrets.rules]]` and gitleaks import)
 //! - `builtin.rs`   the built-in rules: `rules/secrets/*.toml`, compiled in as `builtin_table.rs`
-//! - `engine.rs`    [`SecretScanner`]: one `RegexSet` pass, then per-rule confirmation
+//! - `engine.rs`    [`SecretScanner`]: one pass of the combined set, then per-rule confirmation
+//! - `set.rs`       the combined set of every rule's widened pattern, its DFA states shared by threads
 //! - `gate.rs`      required literals of a rule, to pre-select rules without the set (small pushes)
 //! - `filters.rs`   entropy, placeholder and look-alike filters
 //! - `validators.rs` named checksum/structure validators (`github-crc32`, `jwt`, …)
@@ -24,6 +25,7 @@ mod filters;
 mod gate;
 mod gitleaks;
 mod rule;
+mod set;
 mod validators;
 
 #[cfg(test)]

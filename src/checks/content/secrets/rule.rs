@@ -2,7 +2,7 @@
 //! imported gitleaks rules, and its compilation into a [`Rule`] the engine runs.
 //!
 //! Regexes are always compiled in ASCII mode (`unicode(false)`, `regex::bytes`): Unicode `\w`/`\b`
-//! make the `RegexSet` ~30× slower and 100× slower to compile (research/crates.md §4).
+//! make the combined rule set ~30× slower and 100× slower to compile (research/crates.md §4).
 
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -223,7 +223,7 @@ pub(super) enum SecretGroup {
     Whole,
 }
 
-/// The part of a rule compiled only when the `RegexSet` says the rule hit a buffer.
+/// The part of a rule compiled only when the combined rule set says the rule hit a buffer.
 #[derive(Debug)]
 pub(super) struct Compiled {
     pub regex: Regex,
