@@ -430,17 +430,18 @@ pub fn collect_objects(
 fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> AddedText {
     let mut text = Vec::new();
     let mut lines = Vec::new();
-    let mut push = |n: u32, line: &[u8]| {
+    fn push(text: &mut Vec<u8>, lines: &mut Vec<u32>, n: u32, line: &[u8]) {
         if !lines.is_empty() {
             text.push(b'\n');
         }
         text.extend_from_slice(line.strip_suffix(b"\n").unwrap_or(line));
         lines.push(n);
-    };
+    }
     match olds {
         [] => {
+            text.reserve_exact(new.len());
             for (i, l) in new.lines_with_terminator().enumerate() {
-                push(i as u32 + 1, l);
+                push(&mut text, &mut lines, i as u32 + 1, l);
             }
         }
         [old] => {
@@ -449,21 +450,24 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
             // a big file).
             let (prefix, suffix) = common_ends(old, new);
             let skipped = u32::try_from(memchr::memchr_iter(b'\n', &new[..prefix]).count()).unwrap_or(u32::MAX);
-            let input =
-                imara_diff::InternedInput::new(&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
+            let middle = &new[prefix..new.len() - suffix];
+            // What is added lies in the middle: one allocation instead of growing line by line.
+            text.reserve_exact(middle.len());
+            let input = imara_diff::InternedInput::new(&old[prefix..old.len() - suffix], middle);
             let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Histogram, &input);
             for h in diff.hunks() {
                 for i in h.after.clone() {
                     let token = input.after[i as usize];
-                    push(skipped.saturating_add(i + 1), input.interner[token]);
+                    push(&mut text, &mut lines, skipped.saturating_add(i + 1), input.interner[token]);
                 }
             }
         }
         many => {
+            text.reserve_exact(new.len());
             let known: HashSet<&[u8]> = many.iter().flat_map(|o| o.lines_with_terminator()).collect();
             for (i, l) in new.lines_with_terminator().enumerate() {
                 if !known.contains(l) {
-                    push(i as u32 + 1, l);
+                    push(&mut text, &mut lines, i as u32 + 1, l);
                 }
             }
         }
