@@ -117,6 +117,67 @@ fn a_200_mb_blob_from_a_small_pack_is_skipped_and_listed() {
     assert!(took < Duration::from_secs(60), "{took:?}");
 }
 
+/// A blob over `max-blob-bytes` is measured from its object header and never decoded: the hook
+/// runs with 96 MiB of data memory (`ulimit -d`) and still accepts a push whose 200 MB zero blob
+/// (a few hundred KB in the pack) is listed as skipped. Decoding it whole would fail to allocate.
+#[test]
+fn an_over_size_blob_is_skipped_without_being_decoded() {
+    let t = seeded("");
+    let hook = t.server.join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh
+ulimit -d 98304 || exit 1
+exec {BIN} --policy {} pre-receive
+",
+            t.policy.display()
+        ),
+    )
+    .unwrap();
+    common::make_executable(&hook);
+    {
+        let mut f = std::fs::File::create(t.work.join("zeros.img")).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            f.write_all(&chunk).unwrap();
+        }
+    }
+    // Text, not binary: only the size can keep it out of memory.
+    t.commit("notes.txt", &"a line of notes\n".repeat(10), "notes");
+    t.git(&["add", "zeros.img"]);
+    t.git(&["commit", "-q", "-m", "zeros"]);
+    std::fs::remove_file(t.work.join("zeros.img")).unwrap();
+    let head = t.rev("HEAD");
+    // Few objects: git unpacks them, and the blob is a loose object in the quarantine.
+    let p = t.push(&["HEAD:development"]);
+    assert_accepted(&t, &p, "refs/heads/development", &head);
+    let text = p.remote_lines();
+    assert!(text.contains("not scanned: zeros.img") && text.contains("209715200 bytes, over the"), "{text}");
+
+    // Kept as a pack (unpackLimit 1), the big blob in the oldest of 41 commits: read last, by the
+    // pack reader of a thread that has read dozens of objects already.
+    t.server_git(&["config", "receive.unpackLimit", "1"]);
+    {
+        let mut f = std::fs::File::create(t.work.join("ones.img")).unwrap();
+        let chunk = vec![1u8; 1 << 20];
+        for _ in 0..200 {
+            f.write_all(&chunk).unwrap();
+        }
+    }
+    t.git(&["add", "ones.img"]);
+    t.git(&["commit", "-q", "-m", "ones"]);
+    std::fs::remove_file(t.work.join("ones.img")).unwrap();
+    for i in 0..40 {
+        t.commit(&format!("notes/{i}.txt"), &format!("note {i}\n"), &format!("note {i}"));
+    }
+    let head = t.rev("HEAD");
+    let p = t.push(&["HEAD:development"]);
+    assert_accepted(&t, &p, "refs/heads/development", &head);
+    let text = p.remote_lines();
+    assert!(text.contains("not scanned: ones.img") && text.contains("209715200 bytes, over the"), "{text}");
+}
+
 #[test]
 fn a_30_mb_text_blob_is_over_the_limit_skipped_and_said_so() {
     let t = seeded("");

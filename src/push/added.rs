@@ -187,8 +187,40 @@ fn read_object(repo: &gix::Repository, id: ObjectId, kind: gix::object::Kind) ->
     Ok(data)
 }
 
-fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>, WalkError> {
-    read_object(repo, id, gix::object::Kind::Blob)
+/// A blob's content, or `Err(size)` when it is over `max` bytes: then it is never decoded whole
+/// (a few hundred KB of zeros in a pushed pack can decode to gigabytes). The pack reader knows
+/// an undeltified blob's size from its entry; anything it leaves to gix (a loose object, a
+/// thread's first reads, a delta far over the limit) is measured from its header first.
+fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Result<Vec<u8>, u64>, WalkError> {
+    let mut data = take_buffer();
+    let kind = match super::packs::find_within(repo, &id, &mut data, Some(max)) {
+        Some(Ok(kind)) => kind,
+        Some(Err(size)) => {
+            give_back(data);
+            return Ok(Err(size));
+        }
+        None => {
+            let size = repo.find_header(id).map_err(|e| err(id, e))?.size();
+            if size > max {
+                give_back(data);
+                return Ok(Err(size));
+            }
+            data.clear();
+            match gix::objs::Find::try_find(&repo.objects, &id, &mut data).map_err(|e| err(id, e))? {
+                Some(obj) => obj.kind,
+                None => return Err(err(id, "object not found")),
+            }
+        }
+    };
+    if kind != gix::object::Kind::Blob {
+        return Err(err(id, format!("expected a blob, found a {kind}")));
+    }
+    if data.len() as u64 > max {
+        let size = data.len() as u64;
+        give_back(data);
+        return Ok(Err(size));
+    }
+    Ok(Ok(data))
 }
 
 fn read_tree(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>, WalkError> {
@@ -277,24 +309,28 @@ enum Read {
 }
 
 fn read_change(repo: &gix::Repository, commit: ObjectId, ch: &Change, max_blob: u64) -> Result<Read, WalkError> {
-    let blob = read_blob(repo, ch.new)?;
+    let blob = match read_blob(repo, ch.new, max_blob)? {
+        Ok(blob) => blob,
+        Err(size) => {
+            crate::budget::PROGRESS.bytes_read.fetch_add(size, Ordering::Relaxed);
+            let why = format!("{size} bytes, over the {max_blob}-byte limit");
+            return Ok(Read::Skipped(commit, ch.path.clone(), why));
+        }
+    };
     crate::budget::PROGRESS.bytes_read.fetch_add(blob.len() as u64, Ordering::Relaxed);
-    if blob.len() as u64 > max_blob {
-        let why = format!("{} bytes, over the {max_blob}-byte limit", blob.len());
-        give_back(blob);
-        return Ok(Read::Skipped(commit, ch.path.clone(), why));
-    }
     if is_binary(&blob) {
         give_back(blob);
         return Ok(Read::Skipped(commit, ch.path.clone(), "binary".into()));
     }
     let mut old_blobs = Vec::new();
     for o in ch.olds.iter().flatten() {
-        let data = read_blob(repo, *o)?;
-        if data.len() as u64 <= max_blob && !is_binary(&data) {
-            old_blobs.push(data);
-        } else {
-            give_back(data);
+        // An old version over the limit or binary is left out of the diff, as if absent.
+        if let Ok(data) = read_blob(repo, *o, max_blob)? {
+            if is_binary(&data) {
+                give_back(data);
+            } else {
+                old_blobs.push(data);
+            }
         }
     }
     let text = added_lines(commit, &ch.path, &blob, &old_blobs);

@@ -69,10 +69,23 @@ impl PackReader {
     }
 
     /// Decode object `id` into `out` if it is in one of the packs; `None` means "ask gix".
-    fn find(&mut self, id: &gix::oid, out: &mut Vec<u8>) -> Option<gix::object::Kind> {
+    /// With `max`: an undeltified object over `max` bytes is not decoded (`Err(size)`), and no
+    /// decode may allocate more than about three times `max` (a delta's result and base are
+    /// held together), so a delta whose result is far over it fails and is left to the caller.
+    fn find(&mut self, id: &gix::oid, out: &mut Vec<u8>, max: Option<u64>) -> Option<Result<gix::object::Kind, u64>> {
         let PackReader { bundles, cache, known, inflate, scratch, .. } = self;
+        let limit = max.map(|m| usize::try_from(m.saturating_mul(3).saturating_add(1 << 20)).unwrap_or(usize::MAX));
+        for b in bundles.iter_mut() {
+            b.pack.alloc_limit_bytes = limit;
+        }
         let (b, idx) = bundles.iter().find_map(|b| Some((b, lookup(&b.index, id)?)))?;
         let target = b.pack.entry(b.index.pack_offset_at_index(idx)).ok()?;
+        if let Some(max) = max
+            && !target.header.is_delta()
+            && target.decompressed_size > max
+        {
+            return Some(Err(target.decompressed_size));
+        }
         let resolve = |base: &gix::oid, _: &mut Vec<u8>| {
             lookup(&b.index, base)
                 .map(|i| {
@@ -119,7 +132,7 @@ impl PackReader {
         if is_delta {
             known.insert(key);
         }
-        Some(outcome.kind)
+        Some(Ok(outcome.kind))
     }
 }
 
@@ -162,6 +175,18 @@ thread_local! {
 /// Object `id` of `repo` decoded into `out` by this thread's chain-caching reader, if it is
 /// packed; `None`: read it with gix.
 pub fn find(repo: &gix::Repository, id: &gix::oid, out: &mut Vec<u8>) -> Option<gix::object::Kind> {
+    find_within(repo, id, out, None).and_then(Result::ok)
+}
+
+/// [`find`], for an object that is not wanted over `max` bytes: `Some(Err(size))` when the pack
+/// says it is bigger (it is not decoded then). `None` (ask gix) also when a delta turned out
+/// far bigger than `max`: the caller must measure before gix decodes it.
+pub fn find_within(
+    repo: &gix::Repository,
+    id: &gix::oid,
+    out: &mut Vec<u8>,
+    max: Option<u64>,
+) -> Option<Result<gix::object::Kind, u64>> {
     let lookups = LOOKUPS.get();
     if lookups < READER_AFTER {
         LOOKUPS.set(lookups + 1);
@@ -173,7 +198,7 @@ pub fn find(repo: &gix::Repository, id: &gix::oid, out: &mut Vec<u8>) -> Option<
         if slot.as_ref().is_none_or(|r| r.key != objects) {
             *slot = Some(PackReader::open(objects, repo.object_hash()));
         }
-        slot.as_mut()?.find(id, out)
+        slot.as_mut()?.find(id, out, max)
     })
 }
 
@@ -196,6 +221,51 @@ mod tests {
     use super::*;
 
     use super::super::test_git::git;
+
+    /// With a size limit, a packed blob over it is not decoded: an undeltified one is measured
+    /// from its pack entry, and a delta whose result is far bigger fails within the allocation
+    /// limit (the caller then measures it from its header), while a blob under the limit decodes
+    /// as before.
+    #[test]
+    fn blobs_over_a_limit_are_not_decoded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q", "-b", "main", "."]);
+        // Text lines, so that git deltifies the two versions against each other.
+        let text: String = (0..200_000).map(|i| format!("line {i} of a big generated file\n")).collect();
+        std::fs::write(dir.join("big.txt"), &text).unwrap();
+        std::fs::write(dir.join("small.txt"), "small\n").unwrap();
+        git(dir, &["add", "."]);
+        git(dir, &["commit", "-q", "-m", "one"]);
+        std::fs::write(dir.join("big.txt"), format!("{text}one more line\n")).unwrap();
+        git(dir, &["commit", "-q", "-a", "-m", "two"]);
+        git(dir, &["repack", "-q", "-a", "-d", "-f"]);
+        let repo = gix::open(dir).unwrap();
+        let id = |rev: &str| gix::ObjectId::from_hex(git(dir, &["rev-parse", rev]).trim().as_bytes()).unwrap();
+        let (old, new, small) = (id("HEAD~:big.txt"), id("HEAD:big.txt"), id("HEAD:small.txt"));
+        let mut out = Vec::new();
+        for _ in 0..READER_AFTER {
+            assert_eq!(find_within(&repo, &small, &mut out, Some(1 << 20)), None);
+        }
+        let max = 1u64 << 20;
+        let mut sizes = Vec::new();
+        for blob in [old, new] {
+            let mut out = Vec::new();
+            match find_within(&repo, &blob, &mut out, Some(max)) {
+                Some(Err(size)) => sizes.push(size),
+                None => sizes.push(0),
+                Some(Ok(_)) => panic!("a {} byte blob was decoded under a 1 MiB limit", out.len()),
+            }
+            assert!(out.capacity() < (4 << 20), "{} bytes allocated", out.capacity());
+        }
+        // One of the two is the undeltified base, measured from its entry; the other a delta.
+        assert!(sizes.contains(&(text.len() as u64)) || sizes.contains(&(text.len() as u64 + 14)), "{sizes:?}");
+        assert_eq!(find_within(&repo, &small, &mut out, Some(max)), Some(Ok(gix::object::Kind::Blob)));
+        assert_eq!(out, b"small\n");
+        // Without a limit both decode whole.
+        assert_eq!(find(&repo, &new, &mut out), Some(gix::object::Kind::Blob));
+        assert_eq!(out.len(), text.len() + 14);
+    }
 
     /// Every object of a packed repository with long delta chains decodes exactly as gix
     /// decodes it, whatever the order of reads.
