@@ -269,3 +269,32 @@ fn a_huge_push_is_scanned_with_the_rule_sets() {
     assert!(out.contains("pii/uk-nhs-number") && out.contains("src/ids.rs:1"), "{out}");
     assert!(!out.contains(GHP) && !out.contains(&GHP[4..]), "token leaked:\n{out}");
 }
+
+/// A blob is judged at every path it is added at, not once per content: a token in a file under
+/// an allowlisted `testdata/` directory is not a finding there, but the same file copied into
+/// `src/` in a later commit of the same push is, and a key added at two paths is named at both.
+#[test]
+fn the_same_blob_at_another_path_is_judged_there() {
+    let t = TestRemote::new("[secrets.allowlist]\npaths = [\"**/testdata/**\"]\n");
+    t.commit("README", "hello\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    let file = format!("token = \"{GHP}\"\n");
+    t.commit("tests/testdata/fixture.py", &file, "a fixture");
+    let copy = t.commit("src/settings.py", &file, "settings copied from the fixture");
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok, "the copy outside testdata/ was not found:\n{}", p.stderr);
+    let out = p.remote_lines();
+    assert!(out.contains("src/settings.py:1") && out.contains(&copy[..7]), "{out}");
+    assert!(!out.contains("tests/testdata/fixture.py"), "{out}");
+    assert!(!out.contains(GHP) && !out.contains(&GHP[4..]), "token leaked:\n{out}");
+
+    // Both copies outside the allowlist: both named.
+    let t = TestRemote::new("");
+    t.commit("README", "hello\n", "base");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.commit("a/settings.py", &file, "one");
+    t.commit("b/settings.py", &file, "two");
+    let p = t.push(&["HEAD:development"]);
+    let out = p.remote_lines();
+    assert!(!p.ok && out.contains("a/settings.py:1") && out.contains("b/settings.py:1"), "{out}");
+}

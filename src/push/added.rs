@@ -1,6 +1,7 @@
 //! What a push adds, as text to scan: for each new commit, the lines it adds relative to its
 //! parent (a merge: only lines found in none of its parents), its message, and the paths it adds
-//! or changes. A (old blob, new blob) pair is diffed and read once however many commits carry it.
+//! or changes. A (old blob, new blob) pair at one path is diffed and read once however many commits
+//! carry it (at another path it is judged again: findings depend on the path).
 //! Binary and over-size blobs are not scanned; they are listed as skipped.
 
 use std::collections::{HashMap, HashSet};
@@ -232,9 +233,12 @@ pub fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_SNIFF)].contains(&0)
 }
 
-/// (old blob, new blob) pairs already read, so that a pair carried by many commits is read and
-/// scanned once.
-pub type Seen = HashSet<(Option<ObjectId>, ObjectId)>;
+/// (old blob, new blob, path) already read, so that a change carried by many commits (merges,
+/// cherry-picks) is read and scanned once. The path is part of it: what a text's findings are
+/// depends on where it is (file-name rules, rules and allowlists limited to paths), so the same
+/// blob copied to another path is scanned there too — a secret in an allowlisted `testdata/`
+/// file copied to `src/` is found, and every copy of a key is named.
+pub type Seen = HashSet<(Option<ObjectId>, ObjectId, String)>;
 
 /// One changed path of one commit: the new blob and its versions in each parent (`None`: absent).
 struct Change {
@@ -389,8 +393,8 @@ pub fn collect(
     for (c, (message, changes)) in commits.iter().zip(per_commit) {
         added.texts.push(message);
         for ch in changes {
-            let pair = (ch.olds.first().copied().flatten(), ch.new);
-            if !seen.insert(pair) && ch.olds.len() == 1 {
+            let key = (ch.olds.first().copied().flatten(), ch.new, ch.path.clone());
+            if !seen.insert(key) && ch.olds.len() == 1 {
                 continue;
             }
             work.push((c.id, ch));
@@ -450,7 +454,7 @@ pub fn collect_objects(
         }
     }
     for (id, ch) in work {
-        if !seen.insert((None, ch.new)) {
+        if !seen.insert((None, ch.new, ch.path.clone())) {
             continue;
         }
         match read_change(repo, id, &ch, max_blob)? {
