@@ -8,7 +8,7 @@ pub(super) const GATES: &[(&str, &[&[u8]])] = &[
     (r####"(-----BEGIN EC PRIVATE KEY-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END EC PRIVATE KEY-----)"####, &[b"-----begin ec private key-----"]),
     (r####"(-----BEGIN ENCRYPTED PRIVATE KEY-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END ENCRYPTED PRIVATE KEY-----)"####, &[b"-----begin encrypted private key-----"]),
     (r####"(-----BEGIN OPENSSH PRIVATE KEY-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END OPENSSH PRIVATE KEY-----)"####, &[b"-----begin openssh private key-----"]),
-    (r####"(-----BEGIN PGP PRIVATE KEY BLOCK-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END PGP PRIVATE KEY BLOCK-----)"####, &[b"-----begin pgp private key block-----"]),
+    (r####"(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:(?:\s|\\[nr])+[A-Za-z][A-Za-z0-9-]*: [^\r\n\\]*)*[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END PGP PRIVATE KEY BLOCK-----)"####, &[b"-----begin pgp private key block-----"]),
     (r####"(-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END PRIVATE KEY-----)"####, &[b"-----begin private key-----"]),
     (r####"(-----BEGIN RSA PRIVATE KEY-----[A-Za-z0-9+/=\s\\"',:-]*?[A-Za-z0-9+/]{40}[A-Za-z0-9+/=\s\\"',:-]*?-----END RSA PRIVATE KEY-----)"####, &[b"-----begin rsa private key-----"]),
     (r####"(?:(?i:twilio[A-Za-z0-9_.-]{0,30}(?:auth|token|secret)[A-Za-z0-9_.-]{0,20})["']?\s*(?:[:=]|:=|=>)\s*["'`]?([0-9a-f]{32})\b|\bAC[0-9a-f]{32}:([0-9a-f]{32})\b)"####, &[b"ac", b"twilio"]),

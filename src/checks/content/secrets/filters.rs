@@ -49,8 +49,52 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"%(",
 ];
 
-/// Is this candidate a placeholder, for any rule?
+/// Is this candidate a placeholder, for any rule? A secret of several lines (a key block; lines
+/// end with a newline or, inside a string in code, with a `\n` escape) is judged by its lines
+/// other than `Key: value` headers: `Comment: <alice@example.org>` in a key's armor says nothing
+/// about the key.
 pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
+    let lines = split_lines(secret);
+    if lines.len() > 1 {
+        return lines.into_iter().filter(|l| !is_header_line(l)).any(placeholder_text);
+    }
+    placeholder_text(secret)
+}
+
+/// `secret` split at newlines and at `\n` / `\r` escapes.
+fn split_lines(secret: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < secret.len() {
+        let sep = match secret[i] {
+            b'\n' | b'\r' => 1,
+            b'\\' if matches!(secret.get(i + 1), Some(b'n' | b'r')) => 2,
+            _ => 0,
+        };
+        if sep > 0 {
+            out.push(&secret[start..i]);
+            i += sep;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&secret[start..]);
+    out
+}
+
+/// `Key: value` with a key of letters, digits and dashes: an armor or PEM header line.
+fn is_header_line(line: &[u8]) -> bool {
+    let line = line.trim_ascii_start();
+    let Some(colon) = line.iter().position(|&b| b == b':') else { return false };
+    colon > 0
+        && line[0].is_ascii_alphabetic()
+        && line[..colon].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        && line.get(colon + 1) == Some(&b' ')
+}
+
+fn placeholder_text(secret: &[u8]) -> bool {
     let lower = secret.to_ascii_lowercase();
     if PLACEHOLDER_WORDS.iter().any(|w| contains(&lower, w)) {
         return true;
@@ -284,6 +328,22 @@ mod tests {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         assert!(!is_placeholder(b"ghp_Zq3vK8pXw2LmN4tRb7Yc1Hd9Fg6Js0abcdef"));
+    }
+
+    #[test]
+    fn header_lines_of_a_key_block_are_not_judged() {
+        let body = "lQNUVxBsdXswFWxtRTn+sFzuqEirQShUVnrklXHUeKsgkCjUu7BmPY21cluxAmE";
+        for sep in ["\n", "\\n"] {
+            let real = ["-----BEGIN PGP PRIVATE KEY BLOCK-----", "Comment: <alice@example.org>", "", body, "-----END"]
+                .join(sep);
+            assert!(!is_placeholder(real.as_bytes()), "{real}");
+            let fake = ["-----BEGIN RSA PRIVATE KEY-----", "your_key_here", "-----END"].join(sep);
+            assert!(is_placeholder(fake.as_bytes()), "{fake}");
+            let masked = ["-----BEGIN RSA PRIVATE KEY-----", "MIIEpAIBAAKCAQEAxxxxxxxxxxxxxxxx", "-----END"].join(sep);
+            assert!(is_placeholder(masked.as_bytes()), "{masked}");
+        }
+        // One line: a header-like value is judged whole.
+        assert!(is_placeholder(b"Token: example"));
     }
 
     #[test]
