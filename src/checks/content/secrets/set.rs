@@ -64,7 +64,7 @@ impl RuleSet {
     /// Indices of the patterns that match somewhere in `text`, in increasing order.
     pub fn matches(&self, text: &[u8]) -> Vec<usize> {
         CACHE.with(|slot| {
-            // Re-entered (not expected) or poisoned: a fresh cache gives the same answer.
+            // Re-entered (not expected): a fresh cache gives the same answer.
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 return self.search(&mut self.re.create_cache(), text);
             };
