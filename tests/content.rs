@@ -298,3 +298,45 @@ fn the_same_blob_at_another_path_is_judged_there() {
     let out = p.remote_lines();
     assert!(!p.ok && out.contains("a/settings.py:1") && out.contains("b/settings.py:1"), "{out}");
 }
+
+/// A key replaced between unchanged `-----BEGIN/END … PRIVATE KEY-----` lines (a rotated key in
+/// a committed file) adds only body lines; the markers are taken from the file so the key rule
+/// sees the block. An edit elsewhere in the file does not report the untouched key.
+#[test]
+fn a_rotated_key_between_unchanged_markers_is_found() {
+    let key = |seed: u64| {
+        // Base64 body lines that differ per seed (what a new key looks like to a diff).
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let body: String = (0..12)
+            .map(|_| {
+                let line: String = (0..64)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        alphabet[(x >> 58) as usize] as char
+                    })
+                    .collect();
+                line + "\n"
+            })
+            .collect();
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n")
+    };
+    let file = |k: &str, port: u32| format!("host: deploy.internal\nport: {port}\nkey: |\n{k}");
+    let t = TestRemote::new("");
+    // The old key got in before pushgate guarded the repository.
+    t.remove_hook("pre-receive");
+    t.commit("deploy.yaml", &file(&key(1), 22), "deploy config");
+    assert!(t.push(&["HEAD:development"]).ok);
+    t.install_hook("pre-receive", &format!("--policy {} pre-receive", t.policy.display()));
+    // Untouched key, another line edited: accepted.
+    t.commit("deploy.yaml", &file(&key(1), 2222), "another port");
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "an untouched key was reported:\n{}", p.stderr);
+    // The key rotated in place: refused, at the BEGIN line.
+    let rotated = t.commit("deploy.yaml", &file(&key(2), 2222), "rotate the deploy key");
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok, "a rotated key was let through:\n{}", p.stderr);
+    let out = p.remote_lines();
+    assert!(out.contains("error[secret/private-key-rsa]") && out.contains("deploy.yaml:4"), "{out}");
+    assert!(out.contains(&rotated[..7]), "{out}");
+}

@@ -512,11 +512,57 @@ fn added_lines(commit: ObjectId, path: &str, new: &[u8], olds: &[Vec<u8>]) -> Ad
             }
         }
     }
+    if !olds.is_empty()
+        && let Some((with_markers, numbers)) = with_key_markers(new, &lines)
+    {
+        (text, lines) = (with_markers, numbers);
+    }
     let header = match lines.first() {
         Some(1) | None => None,
         Some(_) => new.lines().next().map(<[u8]>::to_vec),
     };
     AddedText { commit, path: Some(path.to_string()), text, lines, header }
+}
+
+/// When added lines lie inside a private-key block of `new` (`-----BEGIN … PRIVATE KEY…-----` …
+/// `-----END …-----`) whose marker lines were not added, those marker lines joined in
+/// order with the added ones (and their line numbers); `None` when there is no such block.
+/// A key replaced between unchanged markers (a rotated key in a committed file) adds only body
+/// lines, which no key rule can recognise without its markers.
+fn with_key_markers(new: &[u8], added: &[u32]) -> Option<(Vec<u8>, Vec<u32>)> {
+    memchr::memmem::find(new, b"-----BEGIN ")?;
+    // As `added_lines` takes lines: up to a newline, which is dropped (a `\r` stays).
+    let all: Vec<&[u8]> = new.lines_with_terminator().map(|l| l.strip_suffix(b"\n").unwrap_or(l)).collect();
+    let is_added = |n: u32| added.binary_search(&n).is_ok();
+    let mut extra = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let line = all[i];
+        if !(line.starts_with(b"-----BEGIN ") && memchr::memmem::find(line, b"PRIVATE KEY").is_some()) {
+            i += 1;
+            continue;
+        }
+        let Some(end) = (i + 1..all.len()).find(|&j| all[j].starts_with(b"-----END ")) else { break };
+        // Line numbers are 1-based; the block's body is begin+1 ..= end-1.
+        let (begin_no, end_no) = (i as u32 + 1, end as u32 + 1);
+        if (begin_no + 1..end_no).any(is_added) {
+            extra.extend([begin_no, end_no].into_iter().filter(|&n| !is_added(n)));
+        }
+        i = end + 1;
+    }
+    if extra.is_empty() {
+        return None;
+    }
+    let mut numbers: Vec<u32> = added.iter().copied().chain(extra).collect();
+    numbers.sort_unstable();
+    let mut text = Vec::new();
+    for (k, &n) in numbers.iter().enumerate() {
+        if k > 0 {
+            text.push(b'\n');
+        }
+        text.extend_from_slice(all.get(n as usize - 1).copied().unwrap_or_default());
+    }
+    Some((text, numbers))
 }
 
 /// Compared in blocks first (a slice comparison is a vectorised `memcmp`): the common part of
@@ -654,6 +700,32 @@ mod tests {
         assert_eq!(differing_middles(&old, &old, 20), (&[][..], &[][..]));
         let damaged = &new[..new.len() - 5];
         assert_eq!(differing_middles(&old, damaged, 20).1.len(), damaged.len() - 29);
+    }
+
+    #[test]
+    fn a_key_replaced_between_unchanged_markers_is_given_its_markers() {
+        let key = |c: char| {
+            let body: String = (0..4).map(|i| format!("{}{i}\n", c.to_string().repeat(63))).collect();
+            format!(
+                "name: deploy\nkey: |\n-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\nport: 22\n"
+            )
+        };
+        let (old, new) = (key('A'), key('B'));
+        let a = added_lines(oid(), "deploy.yaml", new.as_bytes(), &[old.into_bytes()]);
+        assert_eq!(a.lines, vec![3, 4, 5, 6, 7, 8]);
+        let text = String::from_utf8(a.text).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN RSA PRIVATE KEY-----\nBBBB")
+                && text.ends_with("-----END RSA PRIVATE KEY-----"),
+            "{text}"
+        );
+        // A change outside the block adds no markers; nor does a block that is not a private key.
+        let moved = new.replace("port: 22", "port: 2222");
+        let b = added_lines(oid(), "deploy.yaml", moved.as_bytes(), &[new.clone().into_bytes()]);
+        assert_eq!((b.text.as_slice(), b.lines.as_slice()), (&b"port: 2222"[..], &[9][..]));
+        let cert = |c: &str| format!("-----BEGIN CERTIFICATE-----\n{c}\n-----END CERTIFICATE-----\n");
+        let c = added_lines(oid(), "ca.pem", cert("NEW").as_bytes(), &[cert("OLD").into_bytes()]);
+        assert_eq!(c.text, b"NEW");
     }
 
     #[test]
