@@ -171,10 +171,40 @@ fn give_back(mut buffer: Vec<u8>) {
 /// An object's content, which must be of `kind`: through this thread's chain-caching pack
 /// reader when it is packed, else gix's own lookup. Hand the buffer [`give_back`] when done.
 fn read_object(repo: &gix::Repository, id: ObjectId, kind: gix::object::Kind) -> Result<Vec<u8>, WalkError> {
+    read_object_within(repo, id, kind, None)?.map_err(|size| err(id, format!("{size} bytes, over no limit")))
+}
+
+/// A blob's content, or `Err(size)` when it is over `max` bytes: then it is never decoded whole
+/// (a few hundred KB of zeros in a pushed pack can decode to gigabytes).
+fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Result<Vec<u8>, u64>, WalkError> {
+    read_object_within(repo, id, gix::object::Kind::Blob, Some(max))
+}
+
+/// [`read_object`], and with `max`, `Ok(Err(size))` for an object over `max` bytes, which is
+/// not decoded whole: the pack reader knows an undeltified object's size from its entry, and
+/// anything it leaves to gix (a loose object, a thread's first reads, a delta far over the
+/// limit) is measured from its header first.
+fn read_object_within(
+    repo: &gix::Repository,
+    id: ObjectId,
+    kind: gix::object::Kind,
+    max: Option<u64>,
+) -> Result<Result<Vec<u8>, u64>, WalkError> {
     let mut data = take_buffer();
-    let found = match super::packs::find(repo, &id, &mut data) {
-        Some(found) => found,
+    let found = match super::packs::find_within(repo, &id, &mut data, max) {
+        Some(Ok(found)) => found,
+        Some(Err(size)) => {
+            give_back(data);
+            return Ok(Err(size));
+        }
         None => {
+            if let Some(max) = max {
+                let size = repo.find_header(id).map_err(|e| err(id, e))?.size();
+                if size > max {
+                    give_back(data);
+                    return Ok(Err(size));
+                }
+            }
             data.clear();
             match gix::objs::Find::try_find(&repo.objects, &id, &mut data).map_err(|e| err(id, e))? {
                 Some(obj) => obj.kind,
@@ -185,38 +215,9 @@ fn read_object(repo: &gix::Repository, id: ObjectId, kind: gix::object::Kind) ->
     if found != kind {
         return Err(err(id, format!("expected a {kind}, found a {found}")));
     }
-    Ok(data)
-}
-
-/// A blob's content, or `Err(size)` when it is over `max` bytes: then it is never decoded whole
-/// (a few hundred KB of zeros in a pushed pack can decode to gigabytes). The pack reader knows
-/// an undeltified blob's size from its entry; anything it leaves to gix (a loose object, a
-/// thread's first reads, a delta far over the limit) is measured from its header first.
-fn read_blob(repo: &gix::Repository, id: ObjectId, max: u64) -> Result<Result<Vec<u8>, u64>, WalkError> {
-    let mut data = take_buffer();
-    let kind = match super::packs::find_within(repo, &id, &mut data, Some(max)) {
-        Some(Ok(kind)) => kind,
-        Some(Err(size)) => {
-            give_back(data);
-            return Ok(Err(size));
-        }
-        None => {
-            let size = repo.find_header(id).map_err(|e| err(id, e))?.size();
-            if size > max {
-                give_back(data);
-                return Ok(Err(size));
-            }
-            data.clear();
-            match gix::objs::Find::try_find(&repo.objects, &id, &mut data).map_err(|e| err(id, e))? {
-                Some(obj) => obj.kind,
-                None => return Err(err(id, "object not found")),
-            }
-        }
-    };
-    if kind != gix::object::Kind::Blob {
-        return Err(err(id, format!("expected a blob, found a {kind}")));
-    }
-    if data.len() as u64 > max {
+    if let Some(max) = max
+        && data.len() as u64 > max
+    {
         let size = data.len() as u64;
         give_back(data);
         return Ok(Err(size));

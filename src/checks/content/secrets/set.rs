@@ -68,12 +68,11 @@ impl RuleSet {
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 return self.search(&mut self.re.create_cache(), text);
             };
-            if slot.as_ref().is_none_or(|(id, _, _)| *id != self.id) {
-                *slot = Some((self.id, self.adopt().unwrap_or_else(|| self.re.create_cache()), 0));
+            if slot.as_ref().is_some_and(|(id, _, _)| *id != self.id) {
+                *slot = None;
             }
-            let Some((_, cache, scans)) = slot.as_mut() else {
-                return self.search(&mut self.re.create_cache(), text);
-            };
+            let (_, cache, scans) =
+                slot.get_or_insert_with(|| (self.id, self.adopt().unwrap_or_else(|| self.re.create_cache()), 0));
             let found = self.search(cache, text);
             *scans += 1;
             if *scans >= SYNC_EVERY {
@@ -108,10 +107,8 @@ impl RuleSet {
         let size = mine.memory_usage();
         let past = |a: usize, b: usize| a > b.saturating_add((b >> GROWTH_SHIFT).max(MIN_GROWTH));
         match shared.as_ref() {
-            Some((theirs, _)) if !past(size, *theirs) => {
-                if past(*theirs, size)
-                    && let Some((_, c)) = shared.as_ref()
-                {
+            Some((theirs, c)) if !past(size, *theirs) => {
+                if past(*theirs, size) {
                     *mine = c.clone();
                 }
             }
