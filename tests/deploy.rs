@@ -42,6 +42,26 @@ fn install_bare_then_push() {
     assert!(t.push(&[":live"]).ok);
 }
 
+/// The hook reads the quarantine through a private object directory in `$TMPDIR` (or `/dev/shm`);
+/// it is gone after every push, accepted or refused, and the quarantine itself is untouched.
+#[test]
+fn the_private_object_directory_is_removed_after_every_push() {
+    let t = TestRemote::new("");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let env = [("TMPDIR", dir), ("PUSHGATE_LOG", "pushgate::push::repo=debug")];
+    t.commit("a.txt", "fine\n", "clean");
+    let ok = t.push_as(&env, &["HEAD:development"]);
+    assert!(ok.ok, "{}", ok.stderr);
+    assert!(ok.stderr.contains(&format!("shim={dir}/pushgate-odb-")), "{}", ok.stderr);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    t.commit("b.txt", &format!("token = \"{GHP}\"\n"), "a token");
+    let refused = t.push_as(&env, &["HEAD:development"]);
+    assert!(!refused.ok && refused.stderr.contains("secret/github-pat"), "{}", refused.stderr);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    assert_eq!(t.server_ref("development"), Some(t.rev("HEAD~1")));
+}
+
 /// Gitea's generated `hooks/pre-receive`: runs every executable in pre-receive.d with the same stdin.
 const GITEA_WRAPPER: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hooks/gitea-pre-receive.sh"));

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 /// An open repository plus whatever must live as long as it does.
 pub struct Repo {
     pub repo: gix::Repository,
-    /// The private object directory shim; the store re-reads it lazily, so it must outlive `repo`.
-    _shim: Option<tempfile::TempDir>,
+    /// The private object directory shim; the store re-reads it lazily, so it must outlive every
+    /// read of `repo`.
+    shim: Option<tempfile::TempDir>,
     /// The quarantine directory, when the hook runs inside one.
     pub quarantine: Option<PathBuf>,
     /// With a quarantine: the repository's own object store (and its alternates), which holds
@@ -45,6 +46,15 @@ impl Repo {
         self.stored.as_ref().map(|h| h as &dyn gix::objs::Exists)
     }
 
+    /// Remove the private object directory now; the repository must not be read afterwards.
+    pub(super) fn remove_shim(&mut self) {
+        if let Some(shim) = self.shim.take()
+            && let Err(e) = shim.close()
+        {
+            tracing::warn!("cannot remove the private object directory: {e}");
+        }
+    }
+
     /// The repository a server-side hook runs in: `$GIT_DIR` (git sets it, usually to `.`), with
     /// the quarantine honoured.
     pub fn open_for_hook() -> Result<Self, OpenError> {
@@ -63,13 +73,13 @@ impl Repo {
         )
         .map_err(|e| OpenError::Discover { path: dir.to_path_buf(), message: e.to_string() })?
         .to_thread_local();
-        Ok(Self { repo, _shim: None, quarantine: None, stored: None })
+        Ok(Self { repo, shim: None, quarantine: None, stored: None })
     }
 
     fn with_quarantine(mut repo: gix::Repository, git_dir: &Path) -> Result<Self, OpenError> {
         let Some(objdir) = std::env::var_os("GIT_OBJECT_DIRECTORY").or_else(|| std::env::var_os("GIT_QUARANTINE_PATH"))
         else {
-            return Ok(Self { repo, _shim: None, quarantine: None, stored: None });
+            return Ok(Self { repo, shim: None, quarantine: None, stored: None });
         };
         let quarantine = absolute(Path::new(&objdir));
         let mut dirs = vec![quarantine.clone()];
@@ -81,7 +91,7 @@ impl Repo {
         if !dirs.contains(&own) {
             dirs.push(own.clone());
         }
-        let shim = tempfile::Builder::new().prefix("pushgate-odb-").tempdir().map_err(OpenError::Shim)?;
+        let shim = shim_dir(std::env::var_os("TMPDIR").as_deref()).map_err(OpenError::Shim)?;
         let odb = shim.path().join("objects");
         std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
         let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
@@ -98,7 +108,7 @@ impl Repo {
             }
         }
         let kind = repo.object_hash();
-        tracing::debug!(quarantine = %quarantine.display(), alternates = dirs.len(), "reading pushed objects from the quarantine");
+        tracing::debug!(quarantine = %quarantine.display(), alternates = dirs.len(), shim = %odb.display(), "reading pushed objects from the quarantine");
         let store = gix::odb::at(&odb, kind).map_err(OpenError::Shim)?;
         repo.objects = gix::OdbHandle::new(store, kind);
         // The same caches gix gives a repository it opens itself (a fresh handle has none).
@@ -110,8 +120,30 @@ impl Repo {
             h.refresh_never();
             h
         });
-        Ok(Self { repo, _shim: Some(shim), quarantine: Some(quarantine), stored })
+        Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
     }
+}
+
+/// The private object directory, in `tmpdir` (the `TMPDIR` the hook was given) if set. Without
+/// one it goes to `/dev/shm` when that can hold it, else to the system's temporary directory:
+/// on a disk-backed `/tmp` creating and removing it cost ≈ 0.6 ms of a one-commit hook's ≈ 5 ms
+/// (measured on ext4), on a tmpfs ≈ 0.13 ms. Owner-only either way: it names the quarantine.
+fn shim_dir(tmpdir: Option<&std::ffi::OsStr>) -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("pushgate-odb-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    if let Some(dir) = tmpdir.filter(|t| !t.is_empty()) {
+        return builder.tempdir_in(dir);
+    }
+    let tmpfs = Path::new("/dev/shm");
+    if cfg!(target_os = "linux")
+        && tmpfs.is_dir()
+        && let Ok(dir) = builder.tempdir_in(tmpfs)
+    {
+        return Ok(dir);
+    }
+    builder.tempdir_in(std::env::temp_dir())
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -166,7 +198,29 @@ fn split_alternates(value: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_alternates;
+    use super::{shim_dir, split_alternates};
+
+    #[test]
+    fn the_shim_goes_to_tmpdir_if_given_else_to_a_tmpfs_and_is_owner_only() {
+        let given = tempfile::tempdir().unwrap();
+        let shim = shim_dir(Some(given.path().as_os_str())).unwrap();
+        assert_eq!(shim.path().parent(), Some(given.path()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(shim.path()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        let path = shim.path().to_path_buf();
+        drop(shim);
+        assert!(!path.exists());
+        let default = shim_dir(None).unwrap();
+        if cfg!(target_os = "linux") && std::path::Path::new("/dev/shm").is_dir() {
+            assert!(default.path().starts_with("/dev/shm"), "{}", default.path().display());
+        } else {
+            assert!(default.path().starts_with(std::env::temp_dir()));
+        }
+        assert_eq!(shim_dir(Some(std::ffi::OsStr::new(""))).unwrap().path().parent(), default.path().parent());
+    }
 
     #[test]
     fn alternates_split_and_unquote() {
