@@ -197,6 +197,6 @@ fn main() -> ExitCode {
             .with_ansi(false)
             .try_init();
     }
-    let cli = Cli::parse();
+    let cli = Cli::hook_command_line(std::env::args_os()).unwrap_or_else(Cli::parse);
     std::panic::catch_unwind(|| run(&cli)).unwrap_or(ExitCode::from(3))
 }
