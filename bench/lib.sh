@@ -11,7 +11,7 @@ PUSHGATE=${PUSHGATE:-$ROOT/target/release/pushgate}
 PUSHGATE=$(cd "$(dirname "$PUSHGATE")" && pwd)/$(basename "$PUSHGATE")
 BENCH_WORK=${BENCH_WORK:-$ROOT/bench/work}
 export LC_ALL=C
-[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE (build with cargo build --release or set PUSHGATE)" >&2; exit 2; }
+[ -x "$PUSHGATE" ] || { echo "no pushgate binary at $PUSHGATE (build with cargo build-static or cargo build --release, or set PUSHGATE)" >&2; exit 2; }
 
 # need TOOL...: exit 2 naming the first one missing.
 need() {
