@@ -30,6 +30,11 @@ impl Gate {
         if literals.iter().any(|l| l.len() < MIN_LEN) || literals.len() > MAX_ALTERNATIVES {
             return None;
         }
+        // A wide class on its own (any digit) is in nearly every text: no gate. Next to a
+        // literal it is one (`[0-9]/`: a digit before a slash, where `/` alone admits comments).
+        if literals.iter().filter(|l| l.len() == 1).count() > MAX_LONE_CLASS {
+            return None;
+        }
         literals.sort();
         literals.dedup();
         Some(Gate { literals })
@@ -169,8 +174,11 @@ fn class_bytes(h: &Hir) -> Option<Vec<u8>> {
     (!out.is_empty() && out.len() <= MAX_CLASS).then_some(out)
 }
 
-/// Distinct lowercased bytes a class may stand for and still count as part of a literal.
-const MAX_CLASS: usize = 8;
+/// Distinct lowercased bytes a class may stand for and still count as part of a literal: ten lets
+/// a digit class join the literal beside it.
+const MAX_CLASS: usize = 10;
+/// One-byte literals a gate may have.
+const MAX_LONE_CLASS: usize = 8;
 
 /// Every string the node matches, lowercased, when they are few (`ghp_`, `(?:pat|oat)_`).
 fn exact(h: &Hir) -> Option<Vec<Vec<u8>>> {
@@ -289,6 +297,9 @@ mod tests {
         assert_eq!(lits(r"x(?:abc)+y").unwrap(), ["abc"]);
         assert_eq!(lits(r"\b(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27})").unwrap(), ["dckr_oat_", "dckr_pat_"]);
         assert_eq!(lits(r"\b(sq[pua]_[a-f0-9]{40})\b").unwrap(), ["sqa_", "sqp_", "squ_"]);
+        // A digit class joins the literal beside it.
+        assert_eq!(lits(r"\b([0-9]/[0-9]{16}:[A-Za-z0-9]{32})\b").unwrap().len(), 10);
+        assert_eq!(lits(r"[0-9]/x").unwrap()[3], "3/x");
     }
 
     #[test]
