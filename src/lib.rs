@@ -97,6 +97,8 @@ fn within_budget<T: Default>(
     match result {
         Ok(result) => result,
         Err(timeout) => {
+            // The worker runs on, abandoned; what it keeps on disk goes now.
+            push::repo::remove_abandoned_shims();
             let severity = if policy.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
             let mut r = Report::default();
             r.findings.push(

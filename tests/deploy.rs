@@ -253,7 +253,11 @@ fn the_time_budget_refuses_or_accepts_loudly() {
     for i in 0..50 {
         t.commit(&format!("f{i}.txt"), &"some text line\n".repeat(200), "bulk");
     }
+    // The abandoned worker's private object directory is removed too.
+    let tmp = tempfile::tempdir().unwrap();
+    t.set_env("TMPDIR", tmp.path().to_str().unwrap());
     let p = t.push(&["HEAD:development"]);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     assert!(!p.ok);
     assert!(
         p.remote_lines().contains("error[policy/time-budget-exceeded]: the checks did not finish within 1ms"),

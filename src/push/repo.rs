@@ -48,10 +48,11 @@ impl Repo {
 
     /// Remove the private object directory now; the repository must not be read afterwards.
     pub(super) fn remove_shim(&mut self) {
-        if let Some(shim) = self.shim.take()
-            && let Err(e) = shim.close()
-        {
-            tracing::warn!("cannot remove the private object directory: {e}");
+        if let Some(shim) = self.shim.take() {
+            live_shims().retain(|p| p != shim.path());
+            if let Err(e) = shim.close() {
+                tracing::warn!("cannot remove the private object directory: {e}");
+            }
         }
     }
 
@@ -91,7 +92,17 @@ impl Repo {
         if !dirs.contains(&own) {
             dirs.push(own.clone());
         }
-        let shim = shim_dir(std::env::var_os("TMPDIR").as_deref()).map_err(OpenError::Shim)?;
+        // Made and recorded under the lock that `remove_abandoned_shims` takes: a run that gave
+        // up removes every one, and none is made after that.
+        let shim = {
+            let mut live = live_shims();
+            if live.closed {
+                return Err(OpenError::Shim(std::io::Error::other("the run has given up")));
+            }
+            let shim = shim_dir(std::env::var_os("TMPDIR").as_deref()).map_err(OpenError::Shim)?;
+            live.paths.push(shim.path().to_path_buf());
+            shim
+        };
         let odb = shim.path().join("objects");
         std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
         let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
@@ -121,6 +132,41 @@ impl Repo {
             h
         });
         Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        self.remove_shim();
+    }
+}
+
+/// The private object directories of this process, so that a run that gives up when its time
+/// budget is spent can remove them before it exits, although the worker that made one is still
+/// running (it is abandoned; it fails if it reads on).
+struct LiveShims {
+    paths: Vec<PathBuf>,
+    closed: bool,
+}
+
+impl LiveShims {
+    fn retain(&mut self, keep: impl FnMut(&PathBuf) -> bool) {
+        self.paths.retain(keep);
+    }
+}
+
+fn live_shims() -> std::sync::MutexGuard<'static, LiveShims> {
+    static LIVE: std::sync::Mutex<LiveShims> = std::sync::Mutex::new(LiveShims { paths: Vec::new(), closed: false });
+    LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Remove every private object directory still in place and make no more: for a run that gave
+/// up and is about to exit while its worker may still hold one (a tmpfs would keep it in memory).
+pub fn remove_abandoned_shims() {
+    let mut live = live_shims();
+    live.closed = true;
+    for p in live.paths.drain(..) {
+        let _ = std::fs::remove_dir_all(p);
     }
 }
 
