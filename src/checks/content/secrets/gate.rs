@@ -244,8 +244,15 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
             // Candidates: every run of consecutive exact parts (their cross product), and each
             // other part's own set; the best is the one whose shortest literal is longest.
             let mut best: Option<Vec<Vec<u8>>> = None;
+            // Between sets whose shortest literals are as long, the one with fewer literals: the
+            // `.` every Discord token holds twice over its first letter `[MNO]`, which nearly any
+            // text passes.
             let mut consider = |cand: Vec<Vec<u8>>| {
-                if score(&cand) > best.as_deref().map_or(0, score) {
+                let better = match best.as_deref() {
+                    None => score(&cand) > 0,
+                    Some(b) => score(&cand) > score(b) || (score(&cand) == score(b) && cand.len() < b.len()),
+                };
+                if better {
                     best = Some(cand);
                 }
             };
@@ -300,6 +307,8 @@ mod tests {
         // A digit class joins the literal beside it.
         assert_eq!(lits(r"\b([0-9]/[0-9]{16}:[A-Za-z0-9]{32})\b").unwrap().len(), 10);
         assert_eq!(lits(r"[0-9]/x").unwrap()[3], "3/x");
+        // As long as the shortest literal, fewer literals win: `.`, not the first letter's `m|n|o`.
+        assert_eq!(lits(r"\b([MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})").unwrap(), ["."]);
     }
 
     #[test]
