@@ -56,9 +56,10 @@ pub(super) fn candidates(text: &[u8]) -> Candidates {
 /// the line's counts leave such a pattern open.
 #[derive(Default)]
 struct Runs {
-    /// Runs of at least 8 bytes from `[0-9 ().+/-]`, with their digits and whether they hold a
-    /// `+` (an international phone number is 8 bytes, the other numeric patterns 9 digits).
-    num: Vec<(Range<usize>, u32, bool)>,
+    /// Runs of at least 8 bytes from `[0-9 ().+/-]`, with their digits, whether they hold a
+    /// `+` (an international phone number is 8 bytes, the other numeric patterns 9 digits), and
+    /// whether their digits are all in one piece (`(0123456789 `).
+    num: Vec<(Range<usize>, u32, bool, bool)>,
     /// Runs of at least 14 bytes from `[0-9A-Z./-]`, with their `[0-9A-Z]` (a CNPJ has 14).
     cnpj: Vec<(Range<usize>, u32)>,
     /// Runs of at least 9 bytes from `[0-9A-Z ]` that hold two capitals, an optional space and
@@ -98,7 +99,10 @@ impl Runs {
                 let run = line.get(r.clone()).unwrap_or_default();
                 let digits: u32 = count(run, DIGIT);
                 if digits >= 2 {
-                    self.num.push((r, digits, run.contains(&b'+')));
+                    let first = run.iter().position(u8::is_ascii_digit).unwrap_or(0);
+                    let last = run.iter().rposition(u8::is_ascii_digit).unwrap_or(0);
+                    let one_piece = usize::try_from(digits).is_ok_and(|d| last + 1 - first == d);
+                    self.num.push((r, digits, run.contains(&b'+'), one_piece));
                 }
             }
         }
@@ -138,32 +142,36 @@ impl Runs {
     }
 
     /// Add the candidates of the line measured last, at `line` in the text, to `out` (per
-    /// pattern). Each bound is the least that every match of the pattern holds.
+    /// pattern). Each numeric pattern's bounds are the fewest and most digits a match holds.
     fn add_to(&self, out: &mut [Vec<Range<usize>>], line: Range<usize>, c: &Counts) {
         let at = line.start;
         let shift = |r: &Range<usize>| at + r.start..at + r.end;
         for (ranges, &(_, pat, _)) in out.iter_mut().zip(PATTERNS) {
-            let least = match pat {
+            let (least, most) = match pat {
                 // 13–26 digits, separated by single spaces or hyphens.
-                Pat::Card => 13,
+                Pat::Card => (13, 26),
                 // 3+3+4 digits.
-                Pat::Nhs => 10,
+                Pat::Nhs => (10, 10),
                 // 3+3+3+2 digits, dots and a hyphen.
-                Pat::Cpf => 11,
+                Pat::Cpf => (11, 11),
                 // 3+2+4 digits.
-                Pat::Ssn => 9,
+                Pat::Ssn => (9, 9),
                 // 0 [1-9] [0-9]{1,3} [0-9]{3,4} [0-9]{3,4}, parentheses, spaces, hyphens.
-                Pat::PhoneUk => 9,
+                Pat::PhoneUk => (9, 13),
                 // [1-9][0-9] [0-9]{4} [0-9]{4}.
-                Pat::PhoneBr => 10,
+                Pat::PhoneBr => (10, 11),
                 // + [1-9] [0-9 ().-]{5,24} [0-9]: 8 bytes with `+` and 2 digits.
                 Pat::PhoneIntl => {
-                    ranges.extend(self.num.iter().filter(|(_, _, plus)| *plus).map(|(r, _, _)| shift(r)));
+                    ranges.extend(self.num.iter().filter(|(_, _, plus, _)| *plus).map(|(r, _, _, _)| shift(r)));
                     continue;
                 }
-                // 12 of [0-9A-Z] then 2 digits, with dots, a slash and a hyphen.
+                // 12 of [0-9A-Z] then 2 digits, with dots, a slash and a hyphen; a run of nothing
+                // but [0-9A-Z] is one only as a whole (see the numeric patterns below), so with
+                // at most 14 of them.
                 Pat::Cnpj => {
-                    ranges.extend(self.cnpj.iter().map(|(r, _)| shift(r)));
+                    ranges.extend(
+                        self.cnpj.iter().filter(|(r, n)| *n <= 14 || r.len() != *n as usize).map(|(r, _)| shift(r)),
+                    );
                     continue;
                 }
                 // [A-Z]{2}[0-9]{2}, then 10+ more of [A-Z0-9] with single spaces between.
@@ -198,7 +206,18 @@ impl Runs {
                     continue;
                 }
             };
-            ranges.extend(self.num.iter().filter(|(_, digits, _)| *digits >= least).map(|(r, _, _)| shift(r)));
+            // A run whose digits are all in one piece can hold a finding only with all of them:
+            // every numeric detector takes a match only if no letter, digit or `_` touches it
+            // (`context::standalone`), and a match that leaves out a digit of the piece touches
+            // it. So such a run with more digits than any match of the pattern has is no
+            // candidate (a 19-digit timestamp is no NHS, CPF or SSN number, nor a national phone
+            // number).
+            ranges.extend(
+                self.num
+                    .iter()
+                    .filter(|(_, digits, _, one_piece)| *digits >= least && (*digits <= most || !one_piece))
+                    .map(|(r, _, _, _)| shift(r)),
+            );
         }
     }
 }

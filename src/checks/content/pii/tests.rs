@@ -137,6 +137,16 @@ mod prop {
         }
 
         #[test]
+        fn both_strategies_find_the_same_on_long_bare_numbers(data in "([0-9]{1,30}|[0-9]{3}[ .\\-][0-9]{3}[ .\\-][0-9]{2,5}|[A-Z0-9]{10,20}|[a-z,;:=\n]| cpf | cnpj | nhs | card | ssn | tel | phone ){0,30}") {
+            let s = PiiScanner::builtin();
+            for path in [&b"x.sql"[..], b"x.csv", b"x.rs"] {
+                let whole = s.scan_using(crate::checks::content::pii::Strategy::Whole, path, None, data.as_bytes());
+                let lines = s.scan_using(crate::checks::content::pii::Strategy::Lines, path, None, data.as_bytes());
+                prop_assert_eq!(whole, lines);
+            }
+        }
+
+        #[test]
         fn never_panics_on_pii_shaped_text(data in "[0-9A-Z .,:;/()+@|\\-\n\"=a-z]{0,600}") {
             let s = PiiScanner::builtin();
             let _ = s.scan(b"x.sql", data.as_bytes());
@@ -346,4 +356,32 @@ fn each_pattern_matches_only_its_run_class() {
     assert_eq!(checked, 10);
     // And the check itself sees a byte outside: `_` is in no run class.
     assert!(!census::is(b'_', DIGIT | NUM_SEP | UPPER | CNPJ_SEP | SPACE));
+}
+
+/// A run of nothing but digits is a candidate only up to the most digits a match of the pattern
+/// holds (`census`): bare numbers of that length are still found, by both strategies, and a
+/// longer run (a 19-digit timestamp) wakes no pattern but the card's.
+#[test]
+fn bare_numbers_at_the_longest_length_are_still_found() {
+    let s = PiiScanner::builtin();
+    let pan19 = super::card::tests::make_pan("4", 19, 3);
+    assert!(super::card::valid_pan(pan19.as_bytes()).is_some(), "{pan19}");
+    let cnpj = super::br::tests::make_cnpj(5, false);
+    let cnpj_bare: String = cnpj.chars().filter(char::is_ascii_alphanumeric).collect();
+    let cases = [
+        (format!("{{\"card_number\": \"{pan19}\"}}"), "pii/payment-card"),
+        (format!("{{\"nhs_number\": \"{}\"}}", super::nhs::tests::make_nhs("485", 4)), "pii/uk-nhs-number"),
+        (format!("cpf: {}", super::br::tests::make_cpf(6)), "pii/br-cpf"),
+        (format!("cnpj: {cnpj_bare}"), "pii/br-cnpj"),
+    ];
+    for (text, id) in &cases {
+        let whole = s.scan_using(Strategy::Whole, b"x.txt", None, text.as_bytes());
+        let lines = s.scan_using(Strategy::Lines, b"x.txt", None, text.as_bytes());
+        assert_eq!(whole, lines, "{text}");
+        assert!(lines.iter().any(|m| m.detector_id == *id), "{text}: {lines:?}");
+    }
+    let c = super::census::candidates(b"// bench 1796085871920233858\n");
+    let woken: Vec<&str> =
+        super::PATTERNS.iter().zip(&c.ranges).filter(|(_, r)| !r.is_empty()).map(|((_, _, src), _)| *src).collect();
+    assert_eq!(woken, [super::card::PATTERN]);
 }
