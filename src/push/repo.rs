@@ -103,6 +103,8 @@ impl Repo {
             live.paths.push(shim.path().to_path_buf());
             shim
         };
+        // Off the list again if this fails below (the directory itself goes with `shim`).
+        let mut recorded = Recorded(Some(shim.path().to_path_buf()));
         let odb = shim.path().join("objects");
         std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
         let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
@@ -131,7 +133,19 @@ impl Repo {
             h.refresh_never();
             h
         });
+        recorded.0 = None;
         Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
+    }
+}
+
+/// A shim on the live list that no `Repo` owns yet: taken off the list when dropped armed.
+struct Recorded(Option<PathBuf>);
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            live_shims().retain(|x| x != &p);
+        }
     }
 }
 
