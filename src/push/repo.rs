@@ -15,7 +15,7 @@ pub struct Repo {
     pub repo: gix::Repository,
     /// The private object directory shim; the store re-reads it lazily, so it must outlive every
     /// read of `repo`.
-    shim: Option<tempfile::TempDir>,
+    shim: Option<Shim>,
     /// The quarantine directory, when the hook runs inside one.
     pub quarantine: Option<PathBuf>,
     /// With a quarantine: the repository's own object store (and its alternates), which holds
@@ -48,12 +48,7 @@ impl Repo {
 
     /// Remove the private object directory now; the repository must not be read afterwards.
     pub(super) fn remove_shim(&mut self) {
-        if let Some(shim) = self.shim.take() {
-            live_shims().retain(|p| p != shim.path());
-            if let Err(e) = shim.close() {
-                tracing::warn!("cannot remove the private object directory: {e}");
-            }
-        }
+        self.shim = None;
     }
 
     /// The repository a server-side hook runs in: `$GIT_DIR` (git sets it, usually to `.`), with
@@ -99,12 +94,10 @@ impl Repo {
             if live.closed {
                 return Err(OpenError::Shim(std::io::Error::other("the run has given up")));
             }
-            let shim = shim_dir(std::env::var_os("TMPDIR").as_deref()).map_err(OpenError::Shim)?;
-            live.paths.push(shim.path().to_path_buf());
-            shim
+            let dir = shim_dir(std::env::var_os("TMPDIR").as_deref()).map_err(OpenError::Shim)?;
+            live.paths.push(dir.path().to_path_buf());
+            Shim(Some(dir))
         };
-        // Off the list again if this fails below (the directory itself goes with `shim`).
-        let mut recorded = Recorded(Some(shim.path().to_path_buf()));
         let odb = shim.path().join("objects");
         std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
         let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
@@ -133,25 +126,28 @@ impl Repo {
             h.refresh_never();
             h
         });
-        recorded.0 = None;
         Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
     }
 }
 
-/// A shim on the live list that no `Repo` owns yet: taken off the list when dropped armed.
-struct Recorded(Option<PathBuf>);
+/// A private object directory on the live list: dropping it (with its `Repo`, or when opening
+/// fails after it was made) takes it off the list and removes it.
+struct Shim(Option<tempfile::TempDir>);
 
-impl Drop for Recorded {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            live_shims().retain(|x| x != &p);
-        }
+impl Shim {
+    fn path(&self) -> &Path {
+        self.0.as_ref().map_or(Path::new(""), tempfile::TempDir::path)
     }
 }
 
-impl Drop for Repo {
+impl Drop for Shim {
     fn drop(&mut self) {
-        self.remove_shim();
+        if let Some(dir) = self.0.take() {
+            live_shims().paths.retain(|p| p != dir.path());
+            if let Err(e) = dir.close() {
+                tracing::warn!("cannot remove the private object directory: {e}");
+            }
+        }
     }
 }
 
@@ -161,12 +157,6 @@ impl Drop for Repo {
 struct LiveShims {
     paths: Vec<PathBuf>,
     closed: bool,
-}
-
-impl LiveShims {
-    fn retain(&mut self, keep: impl FnMut(&PathBuf) -> bool) {
-        self.paths.retain(keep);
-    }
 }
 
 fn live_shims() -> std::sync::MutexGuard<'static, LiveShims> {
