@@ -8,6 +8,7 @@ pub mod budget;
 pub mod checks;
 pub mod cli;
 pub mod install;
+pub mod par;
 pub mod policy;
 pub mod push;
 pub mod report;
@@ -35,6 +36,8 @@ pub enum Error {
     Stdin(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("cannot start the thread that watches the time budget: {0}")]
+    Thread(std::io::Error),
 }
 
 impl Error {
@@ -85,47 +88,43 @@ fn judge_within_budget<T: Default + Send + 'static>(
     work: impl FnOnce(&Policy) -> Result<(Report, T), Error> + Send + 'static,
 ) -> Result<(Report, T), Error> {
     let worker_policy = policy.clone();
-    within_budget(policy, budget::run(policy.time_budget, progress, move || work(&worker_policy)))
-}
-
-/// The result of work run within the policy's time budget; a timeout becomes the
-/// `policy/time-budget-exceeded` finding.
-fn within_budget<T: Default>(
-    policy: &Policy,
-    result: Result<Result<(Report, T), Error>, budget::TimedOut>,
-) -> Result<(Report, T), Error> {
-    match result {
+    match budget::run(policy.time_budget, progress, move || work(&worker_policy)) {
         Ok(result) => result,
-        Err(timeout) => {
-            // The worker runs on, abandoned; what it keeps on disk goes now.
-            push::repo::remove_abandoned_shims();
-            let severity = if policy.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
-            let mut r = Report::default();
-            r.findings.push(
-                report::Finding::new(
-                    rules::codes::TIME_BUDGET,
-                    report::Category::Policy,
-                    format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
-                )
-                .severity(severity)
-                .help(if policy.accept_on_timeout {
-                    "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded"
-                } else {
-                    "split the push into smaller pushes, or ask an administrator to raise [limits] time"
-                }),
-            );
-            Ok((r, T::default()))
-        }
+        Err(timeout) => Ok((timed_out(policy, &timeout), T::default())),
     }
 }
 
-/// Build a push and judge it; also counts its commits for the progress lines.
-fn build_and_judge(push: Result<Push, PushError>, policy: &Policy) -> Result<Report, Error> {
+/// The report of a run that gave up: the `policy/time-budget-exceeded` finding, blocking unless
+/// the policy accepts such pushes.
+fn timed_out(policy: &Policy, timeout: &budget::TimedOut) -> Report {
+    // The checks run on, abandoned; what they keep on disk goes now.
+    push::repo::remove_abandoned_shims();
+    let severity = if policy.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
+    let mut r = Report::default();
+    r.findings.push(
+        report::Finding::new(
+            rules::codes::TIME_BUDGET,
+            report::Category::Policy,
+            format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
+        )
+        .severity(severity)
+        .help(if policy.accept_on_timeout {
+            "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded"
+        } else {
+            "split the push into smaller pushes, or ask an administrator to raise [limits] time"
+        }),
+    );
+    r
+}
+
+/// Build a push and judge it; also counts its commits for the progress lines. Returns what the
+/// push held (object stores, mapped packs), for the caller to free.
+fn build_and_judge(push: Result<Push, PushError>, policy: &Policy) -> Result<(Report, Box<dyn Send>), Error> {
     let push = push?;
     budget::PROGRESS.commits_total.store(push.commits.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let report = judge(&push, policy);
-    push.release();
-    report
+    let rest = push.release();
+    Ok((report?, rest))
 }
 
 /// After the checks of a server-side push: bypass, then the audit line (fail closed when it
@@ -155,41 +154,67 @@ fn finish_server(
     report
 }
 
+/// How a server hook reports: progress lines, and the verdict of a run whose time budget ran out
+/// (given by the watchdog thread while the checks are still running: it must print the outcome
+/// and end the process with the outcome's exit code).
+pub struct HookOutput {
+    pub progress: Box<dyn Fn(&str) + Send>,
+    pub on_timeout: Box<dyn FnOnce(Outcome) + Send>,
+}
+
+/// A server hook (pre-receive, update). The policy is loaded first; the checks then run on this
+/// thread under a [`budget::Watchdog`] (one-commit pushes hand no work to other threads).
 fn server_hook(
     mode: Mode,
     policy_path: Option<&Path>,
-    progress: ProgressSink<'_>,
-    updates: impl FnOnce(gix::hash::Kind) -> Result<Vec<push::RefUpdate>, Error> + Send + 'static,
+    output: HookOutput,
+    updates: impl FnOnce(gix::hash::Kind) -> Result<Vec<push::RefUpdate>, Error>,
 ) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
     let identity = Identity::from_env(|k| std::env::var(k).ok());
     // git runs server hooks in the git directory with GIT_DIR set (usually to ".").
     let git_dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
     let repo_path = std::fs::canonicalize(&git_dir).unwrap_or_else(|_| git_dir.clone()).display().to_string();
-    // The worker opens the repository and lists the push while this thread loads the policy
-    // (a one-commit hook: ≈ 0.4 ms of each, on two cores at once). A policy that cannot be loaded
-    // is the error reported, whatever the worker found.
-    let (send_policy, policy_rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Policy>>(1);
-    let worker_identity = identity.clone();
-    let job = budget::start(move || {
+    let policy = std::sync::Arc::new(Policy::locate(policy_path, Some(&git_dir))?);
+    // The ref updates, once read: a verdict given on timeout records them too.
+    let pushed = std::sync::Arc::new(std::sync::OnceLock::<Vec<push::RefUpdate>>::new());
+    let watchdog = {
+        let (policy, identity, repo_path, pushed) =
+            (policy.clone(), identity.clone(), repo_path.clone(), pushed.clone());
+        let on_timeout = output.on_timeout;
+        budget::Watchdog::start(
+            started,
+            policy.time_budget,
+            output.progress,
+            Box::new(move |timeout| {
+                let report = timed_out(&policy, &timeout);
+                let updates = pushed.get().map_or(&[][..], Vec::as_slice);
+                let report = finish_server(&policy, &repo_path, &identity, updates, report);
+                on_timeout(Outcome { report, identity });
+            }),
+        )
+        .map_err(Error::Thread)?
+    };
+    let checked = (|| {
         let repo = Repo::open_for_hook()?;
         let updates = updates(repo.repo.object_hash())?;
-        let push = Push::server(mode, repo, updates.clone(), worker_identity);
-        let policy = policy_rx.recv().map_err(|_| Error::Usage("the policy was not loaded".into()))?;
-        Ok((build_and_judge(push, &policy)?, updates))
-    });
-    let policy = std::sync::Arc::new(Policy::locate(policy_path, Some(&git_dir))?);
-    // The worker holds the receiver until it has judged (or failed): the send cannot fail in a
-    // way that matters, and a worker that failed has its error waiting.
-    let _ = send_policy.send(policy.clone());
-    let (report, updates) = within_budget(&policy, job.wait(policy.time_budget, progress))?;
+        let _ = pushed.set(updates.clone());
+        let push = Push::server(mode, repo, updates.clone(), identity.clone());
+        let (report, rest) = build_and_judge(push, &policy)?;
+        watchdog.free_later(rest);
+        Ok::<_, Error>((report, updates))
+    })();
+    // From here on this thread gives the verdict (or waits for the watchdog, which has).
+    watchdog.finish();
+    let (report, updates) = checked?;
     let report = finish_server(&policy, &repo_path, &identity, &updates, report);
     Ok(Outcome { report, identity })
 }
 
 /// `pushgate pre-receive`: ref updates on stdin, quarantined objects.
-pub fn pre_receive(policy_path: Option<&Path>, progress: ProgressSink<'_>) -> Result<Outcome, Error> {
+pub fn pre_receive(policy_path: Option<&Path>, output: HookOutput) -> Result<Outcome, Error> {
     let input = read_stdin()?;
-    server_hook(Mode::PreReceive, policy_path, progress, move |kind| {
+    server_hook(Mode::PreReceive, policy_path, output, move |kind| {
         Ok(push::hook_input::parse_pre_receive(&input, kind).map_err(PushError::from)?)
     })
 }
@@ -200,11 +225,10 @@ pub fn update(
     name: &str,
     old: &str,
     new: &str,
-    progress: ProgressSink<'_>,
+    output: HookOutput,
 ) -> Result<Outcome, Error> {
-    let (name, old, new) = (name.to_string(), old.to_string(), new.to_string());
-    server_hook(Mode::Update, policy_path, progress, move |kind| {
-        Ok(vec![push::hook_input::parse_update(&name, &old, &new, kind).map_err(PushError::from)?])
+    server_hook(Mode::Update, policy_path, output, move |kind| {
+        Ok(vec![push::hook_input::parse_update(name, old, new, kind).map_err(PushError::from)?])
     })
 }
 
@@ -221,7 +245,7 @@ pub fn pre_push(policy_path: Option<&Path>, remote: &str, progress: ProgressSink
     let (report, ()) = judge_within_budget(&policy, progress, move |policy| {
         let repo = Repo::discover(Path::new("."))?;
         let updates = push::hook_input::parse_pre_push(&input, repo.repo.object_hash()).map_err(PushError::from)?;
-        Ok((build_and_judge(Push::pre_push(repo, remote, updates), policy)?, ()))
+        Ok((build_and_judge(Push::pre_push(repo, remote, updates), policy)?.0, ()))
     })?;
     Ok(Outcome { report, identity: Identity::local() })
 }
@@ -232,7 +256,7 @@ pub fn check(policy_path: Option<&Path>, revs: &[String], progress: ProgressSink
     let revs = revs.to_vec();
     let (report, ()) = judge_within_budget(&policy, progress, move |policy| {
         let repo = Repo::discover(Path::new("."))?;
-        Ok((build_and_judge(Push::check(repo, &revs), policy)?, ()))
+        Ok((build_and_judge(Push::check(repo, &revs), policy)?.0, ()))
     })?;
     Ok(Outcome { report, identity: Identity::local() })
 }

@@ -49,16 +49,40 @@ fn fail(cli: &Cli, hook: bool, e: &Error) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn finish(cli: &Cli, hook: bool, outcome: Outcome) -> ExitCode {
+/// Print the verdict; the exit code: 0 accepted, 1 rejected.
+fn finish(format: Format, hook: bool, outcome: Outcome) -> u8 {
     let style = Style { gitlab: hook && outcome.identity.is_gitlab(), hook };
-    let text = report::render(&outcome.report, cli.format, style);
-    match (cli.format, hook) {
+    let text = report::render(&outcome.report, format, style);
+    match (format, hook) {
         (Format::Human, true) => err(&text),
         _ => out(&text),
     }
     match outcome.report.decision() {
-        Decision::Accept => ExitCode::SUCCESS,
-        Decision::Reject => ExitCode::from(1),
+        Decision::Accept => 0,
+        Decision::Reject => 1,
+    }
+}
+
+/// A progress line on stderr (git shows it live as a `remote:` line; GitLab wants its prefix).
+fn progress_line(gitlab: bool, line: &str) {
+    if gitlab {
+        err(&format!("GL-HOOK-ERR: {line}\n"));
+    } else {
+        err(&format!("{line}\n"));
+    }
+}
+
+/// How a server hook prints progress lines and the verdict its watchdog gives when the time
+/// budget runs out (then it ends the process).
+fn hook_output(format: Format) -> pushgate::HookOutput {
+    let gitlab = is_gitlab_env();
+    pushgate::HookOutput {
+        progress: Box::new(move |line: &str| progress_line(gitlab, line)),
+        on_timeout: Box::new(move |outcome| {
+            let code = finish(format, true, outcome);
+            let _ = std::io::stdout().lock().flush();
+            std::process::exit(i32::from(code))
+        }),
     }
 }
 
@@ -150,16 +174,12 @@ fn rules(cli: &Cli) -> ExitCode {
 fn run(cli: &Cli) -> ExitCode {
     let policy = cli.policy.as_deref();
     let gitlab = is_gitlab_env();
-    let progress = move |line: &str| {
-        if gitlab {
-            err(&format!("GL-HOOK-ERR: {line}\n"));
-        } else {
-            err(&format!("{line}\n"));
-        }
-    };
+    let progress = move |line: &str| progress_line(gitlab, line);
     let (hook, result) = match &cli.command {
-        Command::PreReceive => (true, pushgate::pre_receive(policy, &progress)),
-        Command::Update { reference, old, new } => (true, pushgate::update(policy, reference, old, new, &progress)),
+        Command::PreReceive => (true, pushgate::pre_receive(policy, hook_output(cli.format))),
+        Command::Update { reference, old, new } => {
+            (true, pushgate::update(policy, reference, old, new, hook_output(cli.format)))
+        }
         Command::PrePush { remote, .. } => (true, pushgate::pre_push(policy, remote, &progress)),
         Command::Check { revs } => (false, pushgate::check(policy, revs, &progress)),
         Command::Scan { paths } => (false, pushgate::scan(policy, paths)),
@@ -179,7 +199,7 @@ fn run(cli: &Cli) -> ExitCode {
         }
     };
     match result {
-        Ok(outcome) => finish(cli, hook, outcome),
+        Ok(outcome) => ExitCode::from(finish(cli.format, hook, outcome)),
         Err(e) => fail(cli, hook, &e),
     }
 }
@@ -187,7 +207,12 @@ fn run(cli: &Cli) -> ExitCode {
 fn main() -> ExitCode {
     // A panic must never let a push through: report it and exit 3. git treats any non-zero exit
     // of pre-receive as a refusal, so the refs do not move.
+    // A server hook's watchdog may have given the verdict already (the time budget ran out); then
+    // a panic elsewhere stays silent and waits for the watchdog to end the process.
     std::panic::set_hook(Box::new(|info| {
+        if !pushgate::budget::on_watchdog_thread() && !pushgate::budget::claim_for_checks() {
+            pushgate::budget::wait_for_watchdog();
+        }
         err(&format!("pushgate: rejected: internal error (this is a bug in pushgate): {info}\n"));
     }));
     if let Ok(filter) = std::env::var("PUSHGATE_LOG") {
@@ -198,5 +223,10 @@ fn main() -> ExitCode {
             .try_init();
     }
     let cli = Cli::hook_command_line(std::env::args_os()).unwrap_or_else(Cli::parse);
-    std::panic::catch_unwind(|| run(&cli)).unwrap_or(ExitCode::from(3))
+    let code = std::panic::catch_unwind(|| run(&cli)).unwrap_or(ExitCode::from(3));
+    // Never exit while a watchdog is giving the verdict.
+    if !pushgate::budget::claim_for_checks() {
+        pushgate::budget::wait_for_watchdog();
+    }
+    code
 }

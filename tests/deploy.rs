@@ -269,3 +269,26 @@ fn the_time_budget_refuses_or_accepts_loudly() {
     assert!(p.ok, "{}", p.stderr);
     assert!(p.remote_lines().contains("warning[policy/time-budget-exceeded]"), "{}", p.stderr);
 }
+
+#[test]
+fn a_verdict_given_on_timeout_is_whole_json_and_audited() {
+    // The watchdog thread gives this verdict while the checks still run, and ends the process:
+    // its JSON must reach stdout whole, and the audit log must have its line.
+    let t = TestRemote::new("");
+    let log = t.home().join("audit.jsonl");
+    t.set_policy(&format!("[limits]\ntime = \"1ms\"\n[audit]\nlog = \"{}\"\n", log.display()));
+    for i in 0..50 {
+        t.commit(&format!("f{i}.txt"), &"some text line\n".repeat(200), "bulk");
+    }
+    t.install_hook("pre-receive", &format!("--policy {} --format json pre-receive", t.policy.display()));
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok);
+    let json: serde_json::Value = serde_json::from_str(&p.remote_lines()).expect("one JSON object");
+    assert_eq!(json["decision"], "reject");
+    assert_eq!(json["findings"][0]["rule"], "policy/time-budget-exceeded", "{json}");
+    let audit = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+    let entry: serde_json::Value = serde_json::from_str(audit.trim()).unwrap();
+    assert_eq!(entry["decision"], "reject", "{entry}");
+    assert!(t.server_ref("refs/heads/development").is_none());
+}

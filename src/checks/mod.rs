@@ -73,10 +73,13 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
                 rest = tail;
                 batch
             });
-            let (checked, next) = rayon::join(
-                || pending.take().map(|added| content::check(&added, policy, &mut scanned)),
-                || batch.map(|b| crate::push::added::collect(&sync, b, policy.max_blob_bytes, &mut seen)).transpose(),
-            );
+            // Both at once only when there are both: a push of one batch (up to 256 commits) reads
+            // it, then scans it, and a small one never starts rayon's pool (see `crate::par`).
+            let both = pending.is_some() && batch.is_some();
+            let mut scan = || pending.take().map(|added| content::check(&added, policy, &mut scanned));
+            let mut read =
+                || batch.map(|b| crate::push::added::collect(&sync, b, policy.max_blob_bytes, &mut seen)).transpose();
+            let (checked, next) = if both { rayon::join(scan, read) } else { (scan(), read()) };
             if let Some((f, n)) = checked {
                 findings.extend(f);
                 notes.extend(n);

@@ -268,16 +268,17 @@ fn read_commit(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, WalkE
 fn commit_changes(
     repo: &gix::Repository,
     c: &NewCommit,
-    info: CommitInfo,
+    info: &CommitInfo,
     trees: &HashMap<ObjectId, ObjectId>,
 ) -> Result<(AddedText, Vec<Change>), WalkError> {
     crate::budget::PROGRESS.commits_done.fetch_add(1, Ordering::Relaxed);
     let CommitInfo { tree, message } = info;
+    let tree = *tree;
     let text = AddedText {
         commit: c.id,
         path: None,
         lines: (1..=message.lines().count() as u32).collect(),
-        text: message,
+        text: message.clone(),
         header: None,
     };
     let mut parent_trees = Vec::new();
@@ -350,6 +351,29 @@ fn chunk_len(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads() * 4).max(1)
 }
 
+/// `f` over `items` in order, each chunk of them with its own repository handle: on rayon's pool
+/// when `parallel`, else on the calling thread with one handle (a one-commit push: the pool is
+/// never started, see [`crate::par`]).
+fn per_chunk<T: Sync, R: Send>(
+    sync: &gix::ThreadSafeRepository,
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&gix::Repository, &T) -> Result<R, WalkError> + Sync,
+) -> Result<Vec<R>, WalkError> {
+    if !parallel {
+        let repo = sync.to_thread_local();
+        return items.iter().map(|i| f(&repo, i)).collect();
+    }
+    let chunks = items
+        .par_chunks(chunk_len(items.len()))
+        .map(|chunk| {
+            let repo = sync.to_thread_local();
+            chunk.iter().map(|i| f(&repo, i)).collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(chunks.into_iter().flatten().collect())
+}
+
 /// Collect what `commits` add. `max_blob` bytes: larger blobs are skipped. `seen` carries over
 /// between batches of one push.
 ///
@@ -364,31 +388,12 @@ pub fn collect(
     seen: &mut Seen,
 ) -> Result<Added, WalkError> {
     // Each commit object is read once: its tree is also the parent tree of its child.
-    let infos: Vec<CommitInfo> = commits
-        .par_chunks(chunk_len(commits.len()))
-        .map(|chunk| {
-            let repo = sync.to_thread_local();
-            chunk.iter().map(|c| read_commit(&repo, c.id)).collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let parallel = crate::par::worth_it(commits.len());
+    let infos: Vec<CommitInfo> = per_chunk(sync, commits, parallel, |repo, c| read_commit(repo, c.id))?;
     let trees: HashMap<ObjectId, ObjectId> = commits.iter().zip(&infos).map(|(c, i)| (c.id, i.tree)).collect();
-    let per_commit: Vec<(AddedText, Vec<Change>)> = commits
-        .iter()
-        .zip(infos)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .chunks(chunk_len(commits.len()))
-        .map(|chunk| {
-            let repo = sync.to_thread_local();
-            chunk.into_iter().map(|(c, info)| commit_changes(&repo, c, info, &trees)).collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let pairs: Vec<(&NewCommit, CommitInfo)> = commits.iter().zip(infos).collect();
+    let per_commit: Vec<(AddedText, Vec<Change>)> =
+        per_chunk(sync, &pairs, parallel, |repo, (c, info)| commit_changes(repo, c, info, &trees))?;
     let mut added = Added::default();
     let mut work: Vec<(ObjectId, Change)> = Vec::new();
     for (c, (message, changes)) in commits.iter().zip(per_commit) {
@@ -401,16 +406,9 @@ pub fn collect(
             work.push((c.id, ch));
         }
     }
-    let read: Vec<Read> = work
-        .par_chunks(chunk_len(work.len()))
-        .map(|chunk| {
-            let repo = sync.to_thread_local();
-            chunk.iter().map(|(commit, ch)| read_change(&repo, *commit, ch, max_blob)).collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let read: Vec<Read> = per_chunk(sync, &work, crate::par::worth_it(work.len()), |repo, (commit, ch)| {
+        read_change(repo, *commit, ch, max_blob)
+    })?;
     for r in read {
         match r {
             Read::Text(t) => added.texts.push(t),
@@ -625,6 +623,41 @@ mod tests {
                 assert_eq!(common_suffix_len(&base, &other), naive_suffix(&base, &other), "{cut} {edit}");
                 assert_eq!(common_suffix_len(&other, &base), naive_suffix(&other, &base), "{cut} {edit}");
             }
+        }
+    }
+
+    #[test]
+    fn work_done_on_the_calling_thread_equals_work_done_on_the_pool() {
+        use crate::push::test_git::git;
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        for i in 0..12 {
+            for f in 0..3 {
+                let body: String = (0..=i).map(|n| format!("line {n} of file {f}\n")).collect();
+                std::fs::write(dir.path().join(format!("f{f}.txt")), body).unwrap();
+            }
+            git(dir.path(), &["add", "-A"]);
+            git(dir.path(), &["commit", "-qm", &format!("commit {i}")]);
+        }
+        let ids: Vec<ObjectId> =
+            git(dir.path(), &["rev-list", "HEAD"]).lines().map(|l| ObjectId::from_hex(l.as_bytes()).unwrap()).collect();
+        let sync = gix::open(dir.path()).unwrap().into_sync();
+        let read = |parallel| {
+            per_chunk(&sync, &ids, parallel, |repo, id| read_commit(repo, *id))
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.tree, c.message))
+                .collect::<Vec<_>>()
+        };
+        let (alone, pooled) = (read(false), read(true));
+        assert_eq!(alone.len(), 12);
+        assert_eq!(alone, pooled);
+        assert_eq!(alone[0].1, b"commit 11\n");
+        // An object that cannot be read is an error either way.
+        let mut bad = ids.clone();
+        bad.insert(5, ObjectId::null(gix::hash::Kind::Sha1));
+        for parallel in [false, true] {
+            assert!(per_chunk(&sync, &bad, parallel, |repo, id| read_commit(repo, *id)).is_err());
         }
     }
 

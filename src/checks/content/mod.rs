@@ -124,21 +124,22 @@ pub fn check(added: &Added, policy: &Policy, scanned: &mut usize) -> (Vec<Findin
     let how = Strategies::for_scan(policy, *scanned, batch);
     tracing::debug!(texts = added.texts.len(), bytes = batch, before = *scanned, ?how, "scanning a batch");
     *scanned = scanned.saturating_add(batch);
-    let mut findings: Vec<Finding> = added
-        .texts
-        .par_iter()
-        .flat_map_iter(|t| {
-            let path = t.path.clone().unwrap_or_else(|| "(commit message)".to_string());
-            let mut f = scan_text(policy, how, &path, t);
-            for x in &mut f {
-                x.commit = Some(t.commit);
-                if t.path.is_none() {
-                    x.path = None;
-                }
+    let scan = |t: &AddedText| {
+        let path = t.path.clone().unwrap_or_else(|| "(commit message)".to_string());
+        let mut f = scan_text(policy, how, &path, t);
+        for x in &mut f {
+            x.commit = Some(t.commit);
+            if t.path.is_none() {
+                x.path = None;
             }
-            f
-        })
-        .collect();
+        }
+        f
+    };
+    let mut findings: Vec<Finding> = if crate::par::worth_it_to_scan(added.texts.len(), batch) {
+        added.texts.par_iter().flat_map_iter(scan).collect()
+    } else {
+        added.texts.iter().flat_map(scan).collect()
+    };
     let mut notes = Vec::new();
     for (commit, path, reason) in &added.skipped {
         let short = commit.to_hex_with_len(7);

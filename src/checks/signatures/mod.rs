@@ -116,7 +116,12 @@ pub fn verify_many(
     opts: &VerifyOptions,
 ) -> Result<Vec<(ObjectId, ObjectKind, Verdict)>, WalkError> {
     let extracted = ids.iter().map(|id| read(repo, *id).map(|e| (*id, e))).collect::<Result<Vec<_>, _>>()?;
-    Ok(extracted.into_par_iter().map(|(id, e)| (id, e.kind, judge(&e, trust, opts))).collect())
+    let verify = |(id, e): (ObjectId, Extracted)| (id, e.kind, judge(&e, trust, opts));
+    Ok(if crate::par::worth_it(extracted.len()) {
+        extracted.into_par_iter().map(verify).collect()
+    } else {
+        extracted.into_iter().map(verify).collect()
+    })
 }
 
 fn rule_for(status: Status) -> &'static str {
