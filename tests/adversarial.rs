@@ -583,6 +583,10 @@ fn a_killed_hook_refuses_and_moves_no_ref() {
     )
     .unwrap();
     common::make_executable(&hook);
+    // A killed hook leaves its private object directory behind (SECURITY.md): in this test's
+    // own directory, not in /dev/shm.
+    let tmp = tempfile::tempdir().unwrap();
+    t.set_env("TMPDIR", tmp.path().to_str().unwrap());
     let before = server_refs(&t);
     let p = t.push(&["HEAD:development", "HEAD:refs/heads/other"]);
     let rc: i32 = std::fs::read_to_string(&rc_file).unwrap().trim().parse().unwrap();
