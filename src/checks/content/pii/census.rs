@@ -52,14 +52,28 @@ pub(super) fn candidates(text: &[u8]) -> Candidates {
     out
 }
 
+/// A run of `[0-9 ().+/-]` in a line.
+struct NumRun {
+    /// Where it is in the line.
+    range: Range<usize>,
+    /// How many digits it holds.
+    digits: u32,
+    /// It holds a `+`.
+    plus: bool,
+    /// Its digits are all in one piece (`(0123456789 `).
+    one_piece: bool,
+    /// A payment card can be found in it: its digits are not in one piece, or they are and
+    /// form a valid PAN (see `add_to`).
+    may_be_card: bool,
+}
+
 /// The runs of one line (ranges into the line) that some pattern needs, measured only where
 /// the line's counts leave such a pattern open.
 #[derive(Default)]
 struct Runs {
-    /// Runs of at least 8 bytes from `[0-9 ().+/-]`, with their digits, whether they hold a
-    /// `+` (an international phone number is 8 bytes, the other numeric patterns 9 digits), and
-    /// whether their digits are all in one piece (`(0123456789 `).
-    num: Vec<(Range<usize>, u32, bool, bool)>,
+    /// Runs of at least 8 bytes from `[0-9 ().+/-]` (an international phone number is 8 bytes
+    /// with a `+`, the other numeric patterns 9 digits).
+    num: Vec<NumRun>,
     /// Runs of at least 14 bytes from `[0-9A-Z./-]`, with their `[0-9A-Z]` (a CNPJ has 14).
     cnpj: Vec<(Range<usize>, u32)>,
     /// Runs of at least 9 bytes from `[0-9A-Z ]` that hold two capitals, an optional space and
@@ -102,7 +116,10 @@ impl Runs {
                     let first = run.iter().position(u8::is_ascii_digit).unwrap_or(0);
                     let last = run.iter().rposition(u8::is_ascii_digit).unwrap_or(0);
                     let one_piece = usize::try_from(digits).is_ok_and(|d| last + 1 - first == d);
-                    self.num.push((r, digits, run.contains(&b'+'), one_piece));
+                    let may_be_card = !one_piece
+                        || (13..=19).contains(&digits)
+                            && super::card::valid_pan(run.get(first..=last).unwrap_or_default()).is_some();
+                    self.num.push(NumRun { range: r, digits, plus: run.contains(&b'+'), one_piece, may_be_card });
                 }
             }
         }
@@ -148,8 +165,16 @@ impl Runs {
         let shift = |r: &Range<usize>| at + r.start..at + r.end;
         for (ranges, &(_, pat, _)) in out.iter_mut().zip(PATTERNS) {
             let (least, most) = match pat {
-                // 13–26 digits, separated by single spaces or hyphens.
-                Pat::Card => (13, 26),
+                // 13–26 digits, separated by single spaces or hyphens. Digits in one piece are
+                // one whole match (see below), which the detector takes only as a valid PAN
+                // (13–19 digits, Luhn, issuer prefix: `card::valid_pan`); a random number
+                // passes one time in a few dozen.
+                Pat::Card => {
+                    ranges.extend(
+                        self.num.iter().filter(|n| n.digits >= 13 && n.may_be_card).map(|n| shift(&n.range)),
+                    );
+                    continue;
+                }
                 // 3+3+4 digits.
                 Pat::Nhs => (10, 10),
                 // 3+3+3+2 digits, dots and a hyphen.
@@ -162,7 +187,7 @@ impl Runs {
                 Pat::PhoneBr => (10, 11),
                 // + [1-9] [0-9 ().-]{5,24} [0-9]: 8 bytes with `+` and 2 digits.
                 Pat::PhoneIntl => {
-                    ranges.extend(self.num.iter().filter(|(_, _, plus, _)| *plus).map(|(r, _, _, _)| shift(r)));
+                    ranges.extend(self.num.iter().filter(|n| n.plus).map(|n| shift(&n.range)));
                     continue;
                 }
                 // 12 of [0-9A-Z] then 2 digits, with dots, a slash and a hyphen; a run of nothing
@@ -215,8 +240,8 @@ impl Runs {
             ranges.extend(
                 self.num
                     .iter()
-                    .filter(|(_, digits, _, one_piece)| *digits >= least && (*digits <= most || !one_piece))
-                    .map(|(r, _, _, _)| shift(r)),
+                    .filter(|n| n.digits >= least && (n.digits <= most || !n.one_piece))
+                    .map(|n| shift(&n.range)),
             );
         }
     }

@@ -143,6 +143,30 @@ mod prop {
         }
 
         #[test]
+        fn both_strategies_find_the_same_on_bare_card_numbers(
+            len in 13usize..=19,
+            seed in any::<u64>(),
+            prefix in proptest::sample::select(vec!["4", "51", "2221", "34", "37", "6011", "65", "35", "62", "9"]),
+            broken in any::<bool>(),
+            before in proptest::sample::select(vec!["card: ", "cc=", "\"pan\": \"", "id ", "(", "+", "x"]),
+            after in proptest::sample::select(vec!["", "\"", ")", " ", "-", "x", "0"]),
+        ) {
+            let mut pan = super::super::card::tests::make_pan(prefix, len, seed).into_bytes();
+            if broken {
+                // Any other last digit breaks the Luhn check.
+                let last = pan.len() - 1;
+                pan[last] = b'0' + (pan[last] - b'0' + 1) % 10;
+            }
+            let pan = String::from_utf8(pan).unwrap_or_default();
+            let data = format!("{before}{pan}{after}\n");
+            same_both_ways(&data, None)?;
+            if before == "card: " && (after.is_empty() || after == " ") && super::super::card::valid_pan(pan.as_bytes()).is_some() {
+                let found = PiiScanner::builtin().scan(b"x.txt", data.as_bytes());
+                prop_assert!(found.iter().any(|m| m.detector_id == "pii/payment-card"), "{}: {:?}", data, found);
+            }
+        }
+
+        #[test]
         fn never_panics_on_pii_shaped_text(data in "[0-9A-Z .,:;/()+@|\\-\n\"=a-z]{0,600}") {
             let s = PiiScanner::builtin();
             let _ = s.scan(b"x.sql", data.as_bytes());
@@ -355,8 +379,9 @@ fn each_pattern_matches_only_its_run_class() {
 }
 
 /// A run of nothing but digits is a candidate only up to the most digits a match of the pattern
-/// holds (`census`): bare numbers of that length are still found, by both strategies, and a
-/// longer run (a 19-digit timestamp) wakes no pattern but the card's.
+/// holds (`census`), and for the card pattern only as a valid PAN: bare numbers of that length
+/// are still found, by both strategies, and a longer run (a 19-digit timestamp) wakes no
+/// pattern, unless it is a valid PAN.
 #[test]
 fn bare_numbers_at_the_longest_length_are_still_found() {
     let s = PiiScanner::builtin();
@@ -376,8 +401,13 @@ fn bare_numbers_at_the_longest_length_are_still_found() {
         assert_eq!(whole, lines, "{text}");
         assert!(lines.iter().any(|m| m.detector_id == *id), "{text}: {lines:?}");
     }
-    let c = super::census::candidates(b"// bench 1796085871920233858\n");
-    let woken: Vec<&str> =
-        super::PATTERNS.iter().zip(&c.ranges).filter(|(_, r)| !r.is_empty()).map(|((_, _, src), _)| *src).collect();
-    assert_eq!(woken, [super::card::PATTERN]);
+    let woken = |line: &str| -> Vec<&str> {
+        let c = super::census::candidates(line.as_bytes());
+        super::PATTERNS.iter().zip(&c.ranges).filter(|(_, r)| !r.is_empty()).map(|((_, _, src), _)| *src).collect()
+    };
+    assert!(super::card::valid_pan(b"1796085871920233858").is_none());
+    assert!(woken("// bench 1796085871920233858\n").is_empty());
+    assert_eq!(woken(&format!("// bench {pan19}\n")), [super::card::PATTERN]);
+    // Digits not in one piece are offered as before.
+    assert_eq!(woken("// bench 1796085871 920233858\n").first(), Some(&super::card::PATTERN));
 }
