@@ -170,9 +170,7 @@ impl Runs {
                 // (13–19 digits, Luhn, issuer prefix: `card::valid_pan`); a random number
                 // passes one time in a few dozen.
                 Pat::Card => {
-                    ranges.extend(
-                        self.num.iter().filter(|n| n.digits >= 13 && n.may_be_card).map(|n| shift(&n.range)),
-                    );
+                    ranges.extend(self.num.iter().filter(|n| n.digits >= 13 && n.may_be_card).map(|n| shift(&n.range)));
                     continue;
                 }
                 // 3+3+4 digits.
