@@ -147,7 +147,8 @@ pub fn wait_for_watchdog() -> ! {
 /// Watches checks that run on the calling thread; see the module documentation. Dropping it (or
 /// [`Watchdog::finish`]) stops it.
 pub struct Watchdog {
-    tx: mpsc::Sender<Box<dyn Send>>,
+    /// Never sent on: dropping it tells the watchdog the checks are done.
+    stop: mpsc::Sender<()>,
 }
 
 impl Watchdog {
@@ -161,16 +162,14 @@ impl Watchdog {
         on_progress: Box<dyn Fn(&str) + Send>,
         on_timeout: Box<dyn FnOnce(TimedOut) + Send>,
     ) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel::<Box<dyn Send>>();
+        let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new().name("pushgate-watchdog".into()).spawn(move || {
             IS_WATCHDOG.with(|w| w.set(true));
             let mut next_progress = started + PROGRESS_AFTER;
             loop {
                 let wake = budget.map_or(next_progress, |b| next_progress.min(started + b));
-                match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
-                    // Something the checks are done with, freed here off their path.
-                    Ok(done) => drop(done),
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                match stopped.recv_timeout(wake.saturating_duration_since(Instant::now())) {
+                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         let elapsed = started.elapsed();
                         if let Some(b) = budget
@@ -194,15 +193,7 @@ impl Watchdog {
                 }
             }
         })?;
-        Ok(Self { tx })
-    }
-
-    /// Free `done` on the watchdog thread (the checks' object stores and mapped packs: ≈ 0.15 ms
-    /// of a one-commit hook), or here when the watchdog has stopped.
-    pub fn free_later(&self, done: Box<dyn Send>) {
-        if let Err(mpsc::SendError(done)) = self.tx.send(done) {
-            drop(done);
-        }
+        Ok(Self { stop })
     }
 
     /// The checks are done: claim the verdict for them and stop watching. When the watchdog has
@@ -211,6 +202,7 @@ impl Watchdog {
         if !claim_for_checks() {
             wait_for_watchdog();
         }
+        drop(self.stop);
     }
 }
 
@@ -256,24 +248,6 @@ mod tests {
         assert!(claim_for_checks(), "the checks hold the verdict");
         // Stopped: no more lines (the next was due three seconds after the first).
         assert!(rx.recv_timeout(Duration::from_secs(4)).is_err());
-    }
-
-    #[test]
-    fn what_the_checks_are_done_with_is_freed_on_the_watchdog_thread() {
-        struct Noted(mpsc::Sender<Option<String>>);
-        impl Drop for Noted {
-            fn drop(&mut self) {
-                let _ = self.0.send(std::thread::current().name().map(str::to_string));
-            }
-        }
-        let dog = Watchdog::start(Instant::now(), Some(Duration::from_secs(3600)), Box::new(|_| {}), Box::new(|_| {}))
-            .expect("thread");
-        let (tx, rx) = mpsc::channel();
-        dog.free_later(Box::new(Noted(tx)));
-        let thread = rx.recv_timeout(Duration::from_secs(10)).expect("dropped");
-        assert_eq!(thread.as_deref(), Some("pushgate-watchdog"));
-        assert!(!on_watchdog_thread());
-        dog.finish();
     }
 
     #[test]

@@ -201,7 +201,10 @@ fn server_hook(
         let _ = pushed.set(updates.clone());
         let push = Push::server(mode, repo, updates.clone(), identity.clone());
         let (report, rest) = build_and_judge(push, &policy)?;
-        watchdog.free_later(rest);
+        // The hook process ends right after its verdict, and exiting frees what the push held
+        // (object stores, mapped packs): freeing it here cost ≈ 0.1 ms more, on the watchdog
+        // thread too (unmapping while another CPU runs this process interrupts that CPU).
+        std::mem::forget(rest);
         Ok::<_, Error>((report, updates))
     })();
     // From here on this thread gives the verdict (or waits for the watchdog, which has).
