@@ -177,10 +177,8 @@ impl Watchdog {
                         {
                             if VERDICT.compare_exchange(OPEN, WATCHDOG, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                                 let timeout = TimedOut { budget: b, progress: PROGRESS.line(elapsed) };
-                                let gave =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_timeout(timeout)));
                                 // `on_timeout` ends the process; if it returns or panics, refuse.
-                                let _ = gave;
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_timeout(timeout)));
                                 std::process::exit(3);
                             }
                             return;
