@@ -168,7 +168,7 @@ fn server_hook(
     mode: Mode,
     policy_path: Option<&Path>,
     output: HookOutput,
-    updates: impl FnOnce(gix::hash::Kind) -> Result<Vec<push::RefUpdate>, Error>,
+    updates: impl Fn(gix::hash::Kind) -> Result<Vec<push::RefUpdate>, Error>,
 ) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
     let identity = Identity::from_env(|k| std::env::var(k).ok());
@@ -176,8 +176,13 @@ fn server_hook(
     let git_dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
     let repo_path = std::fs::canonicalize(&git_dir).unwrap_or_else(|_| git_dir.clone()).display().to_string();
     let policy = std::sync::Arc::new(Policy::locate(policy_path, Some(&git_dir))?);
-    // The ref updates, once read: a verdict given on timeout records them too.
+    // The ref updates, for the audit line of a verdict given on timeout: read now, before the
+    // repository is open (which says the hash kind: an id's length tells it here; the checks
+    // read them again for that kind and refuse input that does not fit it).
     let pushed = std::sync::Arc::new(std::sync::OnceLock::<Vec<push::RefUpdate>>::new());
+    if let Ok(u) = updates(gix::hash::Kind::Sha1).or_else(|_| updates(gix::hash::Kind::Sha256)) {
+        let _ = pushed.set(u);
+    }
     let watchdog = {
         let (policy, identity, repo_path, pushed) =
             (policy.clone(), identity.clone(), repo_path.clone(), pushed.clone());
@@ -198,7 +203,6 @@ fn server_hook(
     let checked = (|| {
         let repo = Repo::open_for_hook()?;
         let updates = updates(repo.repo.object_hash())?;
-        let _ = pushed.set(updates.clone());
         let push = Push::server(mode, repo, updates.clone(), identity.clone());
         let (report, rest) = build_and_judge(push, &policy)?;
         // The hook process ends right after its verdict, and exiting frees what the push held
@@ -217,7 +221,7 @@ fn server_hook(
 /// `pushgate pre-receive`: ref updates on stdin, quarantined objects.
 pub fn pre_receive(policy_path: Option<&Path>, output: HookOutput) -> Result<Outcome, Error> {
     let input = read_stdin()?;
-    server_hook(Mode::PreReceive, policy_path, output, move |kind| {
+    server_hook(Mode::PreReceive, policy_path, output, |kind| {
         Ok(push::hook_input::parse_pre_receive(&input, kind).map_err(PushError::from)?)
     })
 }
@@ -230,7 +234,7 @@ pub fn update(
     new: &str,
     output: HookOutput,
 ) -> Result<Outcome, Error> {
-    server_hook(Mode::Update, policy_path, output, move |kind| {
+    server_hook(Mode::Update, policy_path, output, |kind| {
         Ok(vec![push::hook_input::parse_update(name, old, new, kind).map_err(PushError::from)?])
     })
 }

@@ -290,5 +290,8 @@ fn a_verdict_given_on_timeout_is_whole_json_and_audited() {
     assert_eq!(audit.lines().count(), 1, "{audit}");
     let entry: serde_json::Value = serde_json::from_str(audit.trim()).unwrap();
     assert_eq!(entry["decision"], "reject", "{entry}");
+    // The budget ran out before the checks had opened the repository; the line still says
+    // what was pushed.
+    assert_eq!(entry["refs"][0]["name"], "refs/heads/development", "{entry}");
     assert!(t.server_ref("refs/heads/development").is_none());
 }
