@@ -38,6 +38,8 @@ pub enum Error {
     Usage(String),
     #[error("cannot start the thread that watches the time budget: {0}")]
     Thread(std::io::Error),
+    #[error("cannot measure the size of the push in the quarantine: {0}")]
+    PushSize(std::io::Error),
 }
 
 impl Error {
@@ -115,6 +117,55 @@ fn timed_out(policy: &Policy, timeout: &budget::TimedOut) -> Report {
         }),
     );
     r
+}
+
+/// `n` bytes for people: "812 bytes", "3.4 KiB", "12.0 MiB", "1.5 GiB".
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// `[limits] max-push-bytes` for a server hook: the `policy/push-too-large` finding when the
+/// pushed objects (as received, in git's quarantine) take more; blocking unless the policy says
+/// `on-oversize = "accept"`. Outside a quarantine there is nothing to measure: a note says so.
+fn push_size(policy: &Policy, repo: &Repo, report_notes: &mut Vec<String>) -> Result<Option<report::Finding>, Error> {
+    let Some(limit) = policy.max_push_bytes else { return Ok(None) };
+    let Some(size) = repo.pushed_bytes() else {
+        report_notes.push("the push's size is not measured outside git's quarantine ([limits] max-push-bytes)".into());
+        return Ok(None);
+    };
+    let size = size.map_err(Error::PushSize)?;
+    if size <= limit {
+        return Ok(None);
+    }
+    let accept = policy.accept_oversize;
+    Ok(Some(
+        report::Finding::new(
+            rules::codes::PUSH_TOO_LARGE,
+            report::Category::Policy,
+            format!(
+                "the push's objects take {} as received, over the limit of {} ([limits] max-push-bytes)",
+                human_bytes(size),
+                human_bytes(limit)
+            ),
+        )
+        .severity(if accept { report::Severity::Warn } else { report::Severity::Block })
+        .help(if accept {
+            "the policy accepts pushes over max-push-bytes; this one was checked as usual and is recorded"
+        } else {
+            "split the push into smaller pushes, or ask an administrator to raise [limits] max-push-bytes; \
+             it was not checked further"
+        }),
+    ))
 }
 
 /// Build a push and judge it; also counts its commits for the progress lines. Returns what the
@@ -203,8 +254,16 @@ fn server_hook(
     let checked = (|| {
         let repo = Repo::open_for_hook()?;
         let updates = updates(repo.repo.object_hash())?;
+        let mut notes = Vec::new();
+        let oversize = push_size(&policy, &repo, &mut notes)?;
+        if let Some(f) = oversize.clone().filter(|_| !policy.accept_oversize) {
+            // Refused for its size alone, without reading it (the directory goes with `repo`).
+            return Ok((Report { findings: vec![f], notes, ..Report::default() }, updates));
+        }
         let push = Push::server(mode, repo, updates.clone(), identity.clone());
-        let (report, rest) = build_and_judge(push, &policy)?;
+        let (mut report, rest) = build_and_judge(push, &policy)?;
+        report.findings.extend(oversize);
+        report.notes.extend(notes);
         // The hook process ends right after its verdict, and exiting frees what the push held
         // (object stores, mapped packs): freeing it here cost ≈ 0.1 ms more, on the watchdog
         // thread too (unmapping while another CPU runs this process interrupts that CPU).

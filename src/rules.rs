@@ -24,6 +24,7 @@ pub mod codes {
     pub const INTERNAL_ERROR: &str = "policy/internal-error";
     pub const TIME_BUDGET: &str = "policy/time-budget-exceeded";
     pub const AUDIT_FAILED: &str = "policy/audit-log-failed";
+    pub const PUSH_TOO_LARGE: &str = "policy/push-too-large";
 
     pub const RULES: &[RuleMeta] = &[
         RuleMeta::new(POLICY_ERROR, "the policy could not be loaded; every push is refused until it is fixed"),
@@ -33,6 +34,10 @@ pub mod codes {
             "the checks did not finish within `[limits] time`; refused unless `on-timeout = \"accept\"`",
         ),
         RuleMeta::new(AUDIT_FAILED, "the audit log named in the policy cannot be written; the push is refused"),
+        RuleMeta::new(
+            PUSH_TOO_LARGE,
+            "the push's objects take more than `[limits] max-push-bytes`; refused unless `on-oversize = \"accept\"`",
+        ),
         RuleMeta::new(
             crate::checks::bypass::BYPASS_REFUSED,
             "a bypass was requested without a reason or by an identity the policy does not list",

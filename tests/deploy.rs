@@ -271,6 +271,46 @@ fn the_time_budget_refuses_or_accepts_loudly() {
 }
 
 #[test]
+fn a_push_over_max_push_bytes_is_refused_unchecked_or_accepted_and_checked() {
+    let t = TestRemote::new("[limits]\nmax-push-bytes = 4000\n");
+    // ≈ 17 KB that zlib cannot shrink much (a PRNG's output in hex), and a token.
+    let mut x: u64 = 7;
+    let mut data = String::new();
+    for _ in 0..1000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        data.push_str(&format!("{x:016x}\n"));
+    }
+    let token = "const TOKEN: &str = \"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\";\n";
+    t.commit("data.txt", &format!("{data}{token}"), "data");
+    let p = t.push(&["HEAD:development"]);
+    assert!(!p.ok);
+    let said = p.remote_lines();
+    assert!(said.contains("error[policy/push-too-large]: the push's objects take"), "{said}");
+    assert!(said.contains("over the limit of 3.9 KiB"), "{said}");
+    // Refused for its size, not read: the token is not reported.
+    assert!(!said.contains("github-pat"), "{said}");
+    assert!(t.server_ref("refs/heads/development").is_none());
+
+    // Accepted over the limit: checked as usual (the token refuses it), and the size is said.
+    t.set_policy("[limits]\nmax-push-bytes = 4000\non-oversize = \"accept\"\n");
+    let said = t.push(&["HEAD:development"]).remote_lines();
+    assert!(said.contains("warning[policy/push-too-large]"), "{said}");
+    assert!(said.contains("secret/github-pat"), "{said}");
+    std::fs::write(t.work.join("data.txt"), &data).unwrap();
+    t.git(&["commit", "-q", "--amend", "-a", "-m", "data without the token"]);
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "{}", p.stderr);
+    assert!(p.remote_lines().contains("warning[policy/push-too-large]"), "{}", p.stderr);
+
+    // Under the limit: nothing to say.
+    t.set_policy("[limits]\nmax-push-bytes = 10000000\n");
+    t.commit("small.txt", "small\n", "small");
+    let p = t.push(&["HEAD:development"]);
+    assert!(p.ok, "{}", p.stderr);
+    assert!(!p.remote_lines().contains("push-too-large"), "{}", p.stderr);
+}
+
+#[test]
 fn a_verdict_given_on_timeout_is_whole_json_and_audited() {
     // The watchdog thread gives this verdict while the checks still run, and ends the process:
     // its JSON must reach stdout whole, and the audit log must have its line.

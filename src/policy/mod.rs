@@ -170,6 +170,11 @@ pub struct Policy {
     pub time_budget: Option<std::time::Duration>,
     /// Accept (and record) a push whose checks exceeded the budget, instead of refusing it.
     pub accept_on_timeout: bool,
+    /// Server hooks: a push whose objects take more bytes than this as received is over the
+    /// limit (`policy/push-too-large`). `None`: no limit.
+    pub max_push_bytes: Option<u64>,
+    /// Accept (and record) a push over `max_push_bytes`, checked as usual, instead of refusing it.
+    pub accept_oversize: bool,
     /// Who may bypass, and which finding categories a bypass overrides.
     pub bypass: Bypass,
     /// Where push decisions are recorded, one JSON line each.
@@ -213,7 +218,14 @@ impl Policy {
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
         let pii = v.pii(raw.pii);
         let (secrets, ignored) = v.secrets(raw.secrets);
-        let (max_blob_bytes, skipped_blobs_block, time_budget, accept_on_timeout) = v.limits(raw.limits);
+        let Limits {
+            max_blob_bytes,
+            skipped_blobs_block,
+            time_budget,
+            accept_on_timeout,
+            max_push_bytes,
+            accept_oversize,
+        } = v.limits(raw.limits);
         let bypass = v.bypass(raw.bypass);
         let audit_log = raw.audit.map(|a| v.resolve(a.log.get_ref()));
         if !v.diags.is_empty() {
@@ -231,6 +243,8 @@ impl Policy {
             skipped_blobs_block,
             time_budget,
             accept_on_timeout,
+            max_push_bytes,
+            accept_oversize,
             bypass,
             audit_log,
             trust: Arc::new(trust),
@@ -274,6 +288,16 @@ impl Policy {
     pub fn label(&self, span: &Range<usize>) -> String {
         self.source.label(span)
     }
+}
+
+/// `[limits]`, validated.
+struct Limits {
+    max_blob_bytes: u64,
+    skipped_blobs_block: bool,
+    time_budget: Option<std::time::Duration>,
+    accept_on_timeout: bool,
+    max_push_bytes: Option<u64>,
+    accept_oversize: bool,
 }
 
 struct Validator<'a> {
@@ -464,7 +488,20 @@ impl Validator<'_> {
         Bypass { identities, categories, span }
     }
 
-    fn limits(&mut self, raw: Option<raw::RawLimits>) -> (u64, bool, Option<std::time::Duration>, bool) {
+    /// "reject" (the default) → false, "accept" → true; anything else is an error.
+    fn accept_or_reject(&mut self, value: Option<&Spanned<String>>, key: &str) -> bool {
+        match value.map(|s| s.get_ref().as_str()) {
+            None | Some("reject") => false,
+            Some("accept") => true,
+            Some(other) => {
+                let span = value.map(Spanned::span).unwrap_or_default();
+                self.err(span, format!("unknown value `{other}` for `{key}`: expected \"reject\" or \"accept\""));
+                false
+            }
+        }
+    }
+
+    fn limits(&mut self, raw: Option<raw::RawLimits>) -> Limits {
         let raw = raw.unwrap_or_default();
         let max = match &raw.max_blob_bytes {
             None => DEFAULT_MAX_BLOB_BYTES,
@@ -484,16 +521,23 @@ impl Validator<'_> {
                 None
             }
         });
-        let accept = match raw.on_timeout.as_ref().map(|s| s.get_ref().as_str()) {
-            None | Some("reject") => false,
-            Some("accept") => true,
-            Some(other) => {
-                let span = raw.on_timeout.as_ref().map(Spanned::span).unwrap_or_default();
-                self.err(span, format!("unknown value `{other}` for `on-timeout`: expected \"reject\" or \"accept\""));
-                false
+        let accept_on_timeout = self.accept_or_reject(raw.on_timeout.as_ref(), "on-timeout");
+        let max_push_bytes = raw.max_push_bytes.as_ref().and_then(|v| match u64::try_from(*v.get_ref()) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.err(v.span(), "`max-push-bytes` must be a positive number of bytes");
+                None
             }
-        };
-        (max, raw.skipped_blobs_block, time, accept)
+        });
+        let accept_oversize = self.accept_or_reject(raw.on_oversize.as_ref(), "on-oversize");
+        Limits {
+            max_blob_bytes: max,
+            skipped_blobs_block: raw.skipped_blobs_block,
+            time_budget: time,
+            accept_on_timeout,
+            max_push_bytes,
+            accept_oversize,
+        }
     }
 
     fn pattern(&mut self, kind: &str, key: &str, span: &Range<usize>) -> Option<RefPattern> {
@@ -693,6 +737,19 @@ mod tests {
             assert!(matches!(RefPattern::new(key), Ok(RefPattern::Glob(_))), "{key}");
         }
         assert!(RefPattern::new("a[").is_err());
+    }
+
+    #[test]
+    fn push_size_limits() {
+        let p = parse("[limits]\nmax-push-bytes = 4096\non-oversize = \"accept\"\n").unwrap();
+        assert_eq!((p.max_push_bytes, p.accept_oversize), (Some(4096), true));
+        let p = parse("").unwrap();
+        assert_eq!((p.max_push_bytes, p.accept_oversize), (None, false));
+        for bad in ["max-push-bytes = 0", "max-push-bytes = -1", "on-oversize = \"maybe\""] {
+            let e = parse(&format!("[limits]\n{bad}\n")).unwrap_err().to_string();
+            assert!(e.contains("p.toml:2:"), "{bad}: {e}");
+            assert!(e.contains("max-push-bytes") || e.contains("on-oversize"), "{bad}: {e}");
+        }
     }
 
     #[test]

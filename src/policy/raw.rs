@@ -83,6 +83,11 @@ pub struct RawLimits {
     pub time: Option<Spanned<String>>,
     /// What happens when the budget is exceeded: "reject" (default) or "accept".
     pub on_timeout: Option<Spanned<String>>,
+    /// A push whose objects take more than this many bytes as received (the quarantine's packs
+    /// and loose objects) is over the limit.
+    pub max_push_bytes: Option<Spanned<i64>>,
+    /// What happens to a push over `max-push-bytes`: "reject" (default) or "accept".
+    pub on_oversize: Option<Spanned<String>>,
 }
 
 /// `[bypass]`: who may override findings with `git push -o pushgate.bypass="<reason>"`.

@@ -45,6 +45,14 @@ impl Repo {
         self.stored.as_ref().map(|s| s as &dyn gix::objs::Exists)
     }
 
+    /// How many bytes the pushed objects take as git received them: the quarantine's packs and
+    /// loose objects (not the indexes git derives from them). `None` outside a quarantine.
+    /// Only regular files count; nothing is followed.
+    pub fn pushed_bytes(&self) -> Option<std::io::Result<u64>> {
+        let quarantine = self.quarantine.as_deref()?;
+        Some(pushed_bytes_in(quarantine))
+    }
+
     /// Remove the private object directory now; the repository must not be read afterwards.
     pub(super) fn remove_shim(&mut self) {
         self.shim = None;
@@ -127,6 +135,32 @@ impl Repo {
         });
         Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
     }
+}
+
+/// [`Repo::pushed_bytes`] of the quarantine directory `dir`: `pack/*.pack` and the loose objects
+/// in its two-hex-digit directories.
+fn pushed_bytes_in(dir: &Path) -> std::io::Result<u64> {
+    let regular_size = |p: &Path| std::fs::symlink_metadata(p).map(|m| if m.is_file() { m.len() } else { 0 });
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_dir = entry.file_type()?.is_dir();
+        if is_dir && name == "pack" {
+            for pack in std::fs::read_dir(entry.path())? {
+                let pack = pack?;
+                if pack.file_name().to_string_lossy().ends_with(".pack") {
+                    total = total.saturating_add(regular_size(&pack.path())?);
+                }
+            }
+        } else if is_dir && name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            for object in std::fs::read_dir(entry.path())? {
+                total = total.saturating_add(regular_size(&object?.path())?);
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// What the repository held before the push: its own object store (and alternates), asked only
@@ -329,6 +363,33 @@ mod tests {
         assert!(!stored.exists(&pushed));
         assert!(!stored.exists(&also_pushed), "counted as new: checked again, not skipped");
         assert!(!stored.exists(&gix::ObjectId::null(kind)));
+    }
+
+    #[test]
+    fn the_pushed_size_counts_packs_and_loose_objects_only() {
+        let q = tempfile::tempdir().unwrap();
+        let put = |rel: &str, n: usize| {
+            let p = q.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, vec![b'x'; n]).unwrap();
+        };
+        put("pack/pack-1.pack", 100);
+        put("pack/pack-1.idx", 50);
+        put("pack/pack-1.rev", 7);
+        put("ab/cdef0123456789abcdef0123456789abcdef01", 30);
+        put("0f/0123456789abcdef0123456789abcdef012345", 3);
+        put("info/alternates", 1000);
+        put("not-hex/x", 1000);
+        put("loose-file-at-top", 1000);
+        #[cfg(unix)]
+        {
+            let big = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(big.path(), vec![0u8; 5000]).unwrap();
+            std::os::unix::fs::symlink(big.path(), q.path().join("ab/link")).unwrap();
+            assert_eq!(super::pushed_bytes_in(q.path()).unwrap(), 133, "a symlink is not followed");
+        }
+        assert_eq!(super::pushed_bytes_in(q.path()).unwrap(), 133);
+        assert!(super::pushed_bytes_in(&q.path().join("missing")).is_err());
     }
 
     #[test]
