@@ -90,7 +90,7 @@ fn judge_within_budget<T: Default + Send + 'static>(
     work: impl FnOnce(&Policy) -> Result<(Report, T), Error> + Send + 'static,
 ) -> Result<(Report, T), Error> {
     let worker_policy = policy.clone();
-    match budget::run(policy.time_budget, progress, move || work(&worker_policy)) {
+    match budget::run(policy.limits.time_budget, progress, move || work(&worker_policy)) {
         Ok(result) => result,
         Err(timeout) => Ok((timed_out(policy, &timeout), T::default())),
     }
@@ -101,7 +101,7 @@ fn judge_within_budget<T: Default + Send + 'static>(
 fn timed_out(policy: &Policy, timeout: &budget::TimedOut) -> Report {
     // The checks run on, abandoned; what they keep on disk goes now.
     push::repo::remove_abandoned_shims();
-    let severity = if policy.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
+    let severity = if policy.limits.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
     let mut r = Report::default();
     r.findings.push(
         report::Finding::new(
@@ -110,7 +110,7 @@ fn timed_out(policy: &Policy, timeout: &budget::TimedOut) -> Report {
             format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
         )
         .severity(severity)
-        .help(if policy.accept_on_timeout {
+        .help(if policy.limits.accept_on_timeout {
             "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded"
         } else {
             "split the push into smaller pushes, or ask an administrator to raise [limits] time"
@@ -138,7 +138,7 @@ fn human_bytes(n: u64) -> String {
 /// pushed objects (as received, in git's quarantine) take more; blocking unless the policy says
 /// `on-oversize = "accept"`. Outside a quarantine there is nothing to measure: a note says so.
 fn push_size(policy: &Policy, repo: &Repo, report_notes: &mut Vec<String>) -> Result<Option<report::Finding>, Error> {
-    let Some(limit) = policy.max_push_bytes else { return Ok(None) };
+    let Some(limit) = policy.limits.max_push_bytes else { return Ok(None) };
     let Some(size) = repo.pushed_bytes() else {
         report_notes.push("the push's size is not measured outside git's quarantine ([limits] max-push-bytes)".into());
         return Ok(None);
@@ -147,7 +147,7 @@ fn push_size(policy: &Policy, repo: &Repo, report_notes: &mut Vec<String>) -> Re
     if size <= limit {
         return Ok(None);
     }
-    let accept = policy.accept_oversize;
+    let accept = policy.limits.accept_oversize;
     Ok(Some(
         report::Finding::new(
             rules::codes::PUSH_TOO_LARGE,
@@ -240,7 +240,7 @@ fn server_hook(
         let on_timeout = output.on_timeout;
         budget::Watchdog::start(
             started,
-            policy.time_budget,
+            policy.limits.time_budget,
             output.progress,
             Box::new(move |timeout| {
                 let report = timed_out(&policy, &timeout);
@@ -256,7 +256,7 @@ fn server_hook(
         let updates = updates(repo.repo.object_hash())?;
         let mut notes = Vec::new();
         let oversize = push_size(&policy, &repo, &mut notes)?;
-        if let Some(f) = oversize.clone().filter(|_| !policy.accept_oversize) {
+        if let Some(f) = oversize.clone().filter(|_| !policy.limits.accept_oversize) {
             // Refused for its size alone, without reading it (the directory goes with `repo`).
             return Ok((Report { findings: vec![f], notes, ..Report::default() }, updates));
         }

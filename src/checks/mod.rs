@@ -77,8 +77,11 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
             // it, then scans it, and a small one never starts rayon's pool (see `crate::par`).
             let both = pending.is_some() && batch.is_some();
             let mut scan = || pending.take().map(|added| content::check(&added, policy, &mut scanned));
-            let mut read =
-                || batch.map(|b| crate::push::added::collect(&sync, b, policy.max_blob_bytes, &mut seen)).transpose();
+            let mut read = || {
+                batch
+                    .map(|b| crate::push::added::collect(&sync, b, policy.limits.max_blob_bytes, &mut seen))
+                    .transpose()
+            };
             let (checked, next) = if both { rayon::join(scan, read) } else { (scan(), read()) };
             if let Some((f, n)) = checked {
                 findings.extend(f);
@@ -103,8 +106,12 @@ pub fn run_all(push: &Push, policy: &Policy) -> Result<Report, CheckError> {
         if !push.tip_objects.is_empty() {
             let objects: Vec<_> =
                 push.tip_objects.iter().map(|o| (o.id, o.kind, push.updates[o.update].name.clone())).collect();
-            let added =
-                crate::push::added::collect_objects(&push.repo.repo, &objects, policy.max_blob_bytes, &mut seen)?;
+            let added = crate::push::added::collect_objects(
+                &push.repo.repo,
+                &objects,
+                policy.limits.max_blob_bytes,
+                &mut seen,
+            )?;
             let (mut f, n) = content::check(&added, policy, &mut scanned);
             for x in &mut f {
                 if let Some(o) = push.tip_objects.iter().find(|o| Some(o.id) == x.commit) {

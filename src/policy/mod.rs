@@ -162,19 +162,8 @@ pub struct Policy {
     pub ignored: Arc<std::collections::HashSet<String>>,
     /// The PII detectors as configured; `None` when `[pii] enabled = false`.
     pub pii: Option<Arc<crate::checks::content::pii::PiiScanner>>,
-    /// Text blobs larger than this are not scanned.
-    pub max_blob_bytes: u64,
-    /// A skipped blob (binary or over-size) blocks the push.
-    pub skipped_blobs_block: bool,
-    /// Time budget for the checks of one push.
-    pub time_budget: Option<std::time::Duration>,
-    /// Accept (and record) a push whose checks exceeded the budget, instead of refusing it.
-    pub accept_on_timeout: bool,
-    /// Server hooks: a push whose objects take more bytes than this as received is over the
-    /// limit (`policy/push-too-large`). `None`: no limit.
-    pub max_push_bytes: Option<u64>,
-    /// Accept (and record) a push over `max_push_bytes`, checked as usual, instead of refusing it.
-    pub accept_oversize: bool,
+    /// `[limits]`.
+    pub limits: Limits,
     /// Who may bypass, and which finding categories a bypass overrides.
     pub bypass: Bypass,
     /// Where push decisions are recorded, one JSON line each.
@@ -218,14 +207,7 @@ impl Policy {
         let tags = raw.tags.into_iter().filter_map(|(k, t)| v.tag(k, t)).collect();
         let pii = v.pii(raw.pii);
         let (secrets, ignored) = v.secrets(raw.secrets);
-        let Limits {
-            max_blob_bytes,
-            skipped_blobs_block,
-            time_budget,
-            accept_on_timeout,
-            max_push_bytes,
-            accept_oversize,
-        } = v.limits(raw.limits);
+        let limits = v.limits(raw.limits);
         let bypass = v.bypass(raw.bypass);
         let audit_log = raw.audit.map(|a| v.resolve(a.log.get_ref()));
         if !v.diags.is_empty() {
@@ -239,12 +221,7 @@ impl Policy {
             secrets,
             ignored: Arc::new(ignored),
             pii,
-            max_blob_bytes,
-            skipped_blobs_block,
-            time_budget,
-            accept_on_timeout,
-            max_push_bytes,
-            accept_oversize,
+            limits,
             bypass,
             audit_log,
             trust: Arc::new(trust),
@@ -291,13 +268,21 @@ impl Policy {
 }
 
 /// `[limits]`, validated.
-struct Limits {
-    max_blob_bytes: u64,
-    skipped_blobs_block: bool,
-    time_budget: Option<std::time::Duration>,
-    accept_on_timeout: bool,
-    max_push_bytes: Option<u64>,
-    accept_oversize: bool,
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Text blobs larger than this are not scanned.
+    pub max_blob_bytes: u64,
+    /// A skipped blob (binary or over-size) blocks the push.
+    pub skipped_blobs_block: bool,
+    /// Time budget for the checks of one push.
+    pub time_budget: Option<std::time::Duration>,
+    /// Accept (and record) a push whose checks exceeded the budget, instead of refusing it.
+    pub accept_on_timeout: bool,
+    /// Server hooks: a push whose objects take more bytes than this as received is over the
+    /// limit (`policy/push-too-large`). `None`: no limit.
+    pub max_push_bytes: Option<u64>,
+    /// Accept (and record) a push over `max_push_bytes`, checked as usual, instead of refusing it.
+    pub accept_oversize: bool,
 }
 
 struct Validator<'a> {
@@ -742,9 +727,9 @@ mod tests {
     #[test]
     fn push_size_limits() {
         let p = parse("[limits]\nmax-push-bytes = 4096\non-oversize = \"accept\"\n").unwrap();
-        assert_eq!((p.max_push_bytes, p.accept_oversize), (Some(4096), true));
+        assert_eq!((p.limits.max_push_bytes, p.limits.accept_oversize), (Some(4096), true));
         let p = parse("").unwrap();
-        assert_eq!((p.max_push_bytes, p.accept_oversize), (None, false));
+        assert_eq!((p.limits.max_push_bytes, p.limits.accept_oversize), (None, false));
         for bad in ["max-push-bytes = 0", "max-push-bytes = -1", "on-oversize = \"maybe\""] {
             let e = parse(&format!("[limits]\n{bad}\n")).unwrap_err().to_string();
             assert!(e.contains("p.toml:2:"), "{bad}: {e}");

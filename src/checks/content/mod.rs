@@ -151,7 +151,7 @@ pub fn check(added: &Added, policy: &Policy, scanned: &mut usize) -> (Vec<Findin
                 }
             }
         }
-        if policy.skipped_blobs_block {
+        if policy.limits.skipped_blobs_block {
             findings.push(
                 Finding::new(SKIPPED_BLOB, Category::Policy, format!("{path} was not scanned ({reason})"))
                     .in_commit(*commit)
@@ -182,7 +182,7 @@ pub fn scan_paths(
                 Ok(d) => d,
                 Err(e) => return (Vec::new(), Some(format!("not scanned: {shown} ({e})"))),
             };
-            if data.len() as u64 > policy.max_blob_bytes {
+            if data.len() as u64 > policy.limits.max_blob_bytes {
                 return (Vec::new(), Some(format!("not scanned: {shown} ({} bytes, over the limit)", data.len())));
             }
             if crate::push::added::is_binary(&data) {
