@@ -2,7 +2,7 @@
 //! policy says otherwise: a hook must never let a push through because it ran out of time without
 //! saying so.
 //!
-//! Two shapes. [`run`] (`check`, `pre-push`): the checks run on a worker thread while the calling
+//! Two shapes, waking on one [`Schedule`]. [`run`] (`check`, `pre-push`): the checks run on a worker thread while the calling
 //! thread waits, reports progress and gives up when the budget is spent. [`Watchdog`] (the server
 //! hooks): the checks run on the calling thread and a watchdog thread reports progress and, when
 //! the budget is spent, gives the verdict itself and ends the process. A one-commit hook then
@@ -46,65 +46,68 @@ pub struct TimedOut {
 const PROGRESS_AFTER: Duration = Duration::from_secs(2);
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 
-/// Run `work` on a worker thread within `budget`, calling `on_progress` with a line every few
-/// seconds once it runs longer than two. A panic on the worker is re-raised here.
+/// When a watcher wakes and what is due then: a progress line every few seconds once the checks
+/// run longer than two, and the end of the budget. Both shapes of [`run`] and [`Watchdog`] wait
+/// on a channel with [`Schedule::timeout`] and call [`Schedule::woke`] when it times out.
+struct Schedule {
+    started: Instant,
+    budget: Option<Duration>,
+    next_progress: Instant,
+}
+
+impl Schedule {
+    fn new(started: Instant, budget: Option<Duration>) -> Self {
+        Schedule { started, budget, next_progress: started + PROGRESS_AFTER }
+    }
+
+    /// How long to wait for the checks before waking.
+    fn timeout(&self) -> Duration {
+        let wake = self.budget.map_or(self.next_progress, |b| self.next_progress.min(self.started + b));
+        wake.saturating_duration_since(Instant::now())
+    }
+
+    /// Woken without an answer: `Some` when the budget is spent; otherwise a progress line goes to
+    /// `on_progress` if one is due.
+    fn woke(&mut self, on_progress: &dyn Fn(&str)) -> Option<TimedOut> {
+        let elapsed = self.started.elapsed();
+        if let Some(b) = self.budget
+            && elapsed >= b
+        {
+            return Some(TimedOut { budget: b, progress: PROGRESS.line(elapsed) });
+        }
+        if Instant::now() >= self.next_progress {
+            on_progress(&PROGRESS.line(elapsed));
+            self.next_progress += PROGRESS_EVERY;
+        }
+        None
+    }
+}
+
+/// Run `work` on a worker thread within `budget` (counted from here), calling `on_progress` with
+/// a line every few seconds once it runs longer than two. A panic on the worker is re-raised here.
+///
+/// The worker is one of rayon's: the checks' parallel parts then start on a pool thread instead
+/// of being handed to the pool from outside and waited for.
 pub fn run<T: Send + 'static>(
     budget: Option<Duration>,
     on_progress: &dyn Fn(&str),
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, TimedOut> {
-    start(work).wait(budget, on_progress)
-}
-
-/// Work started on a worker thread, not yet waited for.
-pub struct Job<T> {
-    started: Instant,
-    rx: mpsc::Receiver<std::thread::Result<T>>,
-}
-
-/// Start `work` on a worker thread; [`Job::wait`] bounds it. The budget counts from here.
-///
-/// The worker is one of rayon's: the checks' parallel parts then start on a pool thread, and a
-/// small push's single piece of work runs inline instead of being handed to the pool from outside
-/// and waited for (a one-commit hook: ≈ 80 context switches and one thread fewer).
-pub fn start<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Job<T> {
-    let started = Instant::now();
+    let mut schedule = Schedule::new(Instant::now(), budget);
     let (tx, rx) = mpsc::channel();
-    // rayon aborts the process on a panic in a spawned job; catch it and re-raise it in `wait`.
+    // rayon aborts the process on a panic in a spawned job; catch it and re-raise it below.
     rayon::spawn(move || {
         let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
     });
-    Job { started, rx }
-}
-
-impl<T> Job<T> {
-    /// Wait for the work within `budget` (counted from [`start`]), calling `on_progress` with a
-    /// line every few seconds once it runs longer than two. A panic on the worker is re-raised.
-    pub fn wait(self, budget: Option<Duration>, on_progress: &dyn Fn(&str)) -> Result<T, TimedOut> {
-        let Job { started: start, rx } = self;
-        let mut next_progress = start + PROGRESS_AFTER;
-        loop {
-            let now = Instant::now();
-            let mut wake = next_progress;
-            if let Some(b) = budget {
-                wake = wake.min(start + b);
-            }
-            match rx.recv_timeout(wake.saturating_duration_since(now)) {
-                Ok(Ok(v)) => return Ok(v),
-                // The worker panicked. Re-raise so we fail closed.
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("BUG: the check job ended without a result"),
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let elapsed = start.elapsed();
-                    if let Some(b) = budget
-                        && elapsed >= b
-                    {
-                        return Err(TimedOut { budget: b, progress: PROGRESS.line(elapsed) });
-                    }
-                    if Instant::now() >= next_progress {
-                        on_progress(&PROGRESS.line(elapsed));
-                        next_progress += PROGRESS_EVERY;
-                    }
+    loop {
+        match rx.recv_timeout(schedule.timeout()) {
+            Ok(Ok(v)) => return Ok(v),
+            // The worker panicked. Re-raise so we fail closed.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("BUG: the check job ended without a result"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(timeout) = schedule.woke(on_progress) {
+                    return Err(timeout);
                 }
             }
         }
@@ -165,28 +168,24 @@ impl Watchdog {
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new().name("pushgate-watchdog".into()).spawn(move || {
             IS_WATCHDOG.with(|w| w.set(true));
-            let mut next_progress = started + PROGRESS_AFTER;
+            let mut schedule = Schedule::new(started, budget);
+            // Progress only while nobody has given the verdict.
+            let progress = |line: &str| {
+                if VERDICT.load(Ordering::SeqCst) == OPEN {
+                    on_progress(line);
+                }
+            };
             loop {
-                let wake = budget.map_or(next_progress, |b| next_progress.min(started + b));
-                match stopped.recv_timeout(wake.saturating_duration_since(Instant::now())) {
+                match stopped.recv_timeout(schedule.timeout()) {
                     Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let elapsed = started.elapsed();
-                        if let Some(b) = budget
-                            && elapsed >= b
-                        {
-                            if VERDICT.compare_exchange(OPEN, WATCHDOG, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-                                let timeout = TimedOut { budget: b, progress: PROGRESS.line(elapsed) };
-                                // `on_timeout` ends the process; if it returns or panics, refuse.
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_timeout(timeout)));
-                                std::process::exit(3);
-                            }
-                            return;
+                        let Some(timeout) = schedule.woke(&progress) else { continue };
+                        if VERDICT.compare_exchange(OPEN, WATCHDOG, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                            // `on_timeout` ends the process; if it returns or panics, refuse.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_timeout(timeout)));
+                            std::process::exit(3);
                         }
-                        if Instant::now() >= next_progress && VERDICT.load(Ordering::SeqCst) == OPEN {
-                            on_progress(&PROGRESS.line(elapsed));
-                            next_progress += PROGRESS_EVERY;
-                        }
+                        return;
                     }
                 }
             }

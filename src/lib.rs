@@ -101,22 +101,28 @@ fn judge_within_budget<T: Default + Send + 'static>(
 fn timed_out(policy: &Policy, timeout: &budget::TimedOut) -> Report {
     // The checks run on, abandoned; what they keep on disk goes now.
     push::repo::remove_abandoned_shims();
-    let severity = if policy.limits.accept_on_timeout { report::Severity::Warn } else { report::Severity::Block };
-    let mut r = Report::default();
-    r.findings.push(
-        report::Finding::new(
-            rules::codes::TIME_BUDGET,
-            report::Category::Policy,
-            format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
-        )
-        .severity(severity)
-        .help(if policy.limits.accept_on_timeout {
-            "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded"
-        } else {
-            "split the push into smaller pushes, or ask an administrator to raise [limits] time"
-        }),
+    let finding = limit_finding(
+        rules::codes::TIME_BUDGET,
+        format!("the checks did not finish within {:?}: {}", timeout.budget, timeout.progress),
+        policy.limits.accept_on_timeout,
+        "the policy accepts pushes that exceed the time budget; this one was not fully checked and is recorded",
+        "split the push into smaller pushes, or ask an administrator to raise [limits] time",
     );
-    r
+    Report { findings: vec![finding], ..Report::default() }
+}
+
+/// A `[limits]` finding: a warning with `accepted` as help when the policy accepts what it
+/// reports, else blocking with `refused`.
+fn limit_finding(
+    rule: &'static str,
+    message: String,
+    accept: bool,
+    accepted: &'static str,
+    refused: &'static str,
+) -> report::Finding {
+    report::Finding::new(rule, report::Category::Policy, message)
+        .severity(if accept { report::Severity::Warn } else { report::Severity::Block })
+        .help(if accept { accepted } else { refused })
 }
 
 /// `n` bytes for people: "812 bytes", "3.4 KiB", "12.0 MiB", "1.5 GiB".
@@ -147,30 +153,23 @@ fn push_size(policy: &Policy, repo: &Repo, report_notes: &mut Vec<String>) -> Re
     if size <= limit {
         return Ok(None);
     }
-    let accept = policy.limits.accept_oversize;
-    Ok(Some(
-        report::Finding::new(
-            rules::codes::PUSH_TOO_LARGE,
-            report::Category::Policy,
-            format!(
-                "the push's objects take {} as received, over the limit of {} ([limits] max-push-bytes)",
-                human_bytes(size),
-                human_bytes(limit)
-            ),
-        )
-        .severity(if accept { report::Severity::Warn } else { report::Severity::Block })
-        .help(if accept {
-            "the policy accepts pushes over max-push-bytes; this one was checked as usual and is recorded"
-        } else {
-            "split the push into smaller pushes, or ask an administrator to raise [limits] max-push-bytes; \
-             it was not checked further"
-        }),
-    ))
+    Ok(Some(limit_finding(
+        rules::codes::PUSH_TOO_LARGE,
+        format!(
+            "the push's objects take {} as received, over the limit of {} ([limits] max-push-bytes)",
+            human_bytes(size),
+            human_bytes(limit)
+        ),
+        policy.limits.accept_oversize,
+        "the policy accepts pushes over max-push-bytes; this one was checked as usual and is recorded",
+        "split the push into smaller pushes, or ask an administrator to raise [limits] max-push-bytes; \
+         it was not checked further",
+    )))
 }
 
-/// Build a push and judge it; also counts its commits for the progress lines. Returns what the
-/// push held (object stores, mapped packs), for the caller to free.
-fn build_and_judge(push: Result<Push, PushError>, policy: &Policy) -> Result<(Report, Box<dyn Send>), Error> {
+/// Build a push and judge it; also counts its commits for the progress lines. Returns the
+/// released push (see [`Push::release`]), for the caller to free.
+fn build_and_judge(push: Result<Push, PushError>, policy: &Policy) -> Result<(Report, Push), Error> {
     let push = push?;
     budget::PROGRESS.commits_total.store(push.commits.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let report = judge(&push, policy);
@@ -228,12 +227,15 @@ fn server_hook(
     let repo_path = std::fs::canonicalize(&git_dir).unwrap_or_else(|_| git_dir.clone()).display().to_string();
     let policy = std::sync::Arc::new(Policy::locate(policy_path, Some(&git_dir))?);
     // The ref updates, for the audit line of a verdict given on timeout: read now, before the
-    // repository is open (which says the hash kind: an id's length tells it here; the checks
-    // read them again for that kind and refuse input that does not fit it).
+    // repository is open (which says the hash kind), as whichever kind the ids' length fits. The
+    // checks use them when that is the repository's kind; otherwise they read the input again
+    // for it, and refuse what does not fit.
     let pushed = std::sync::Arc::new(std::sync::OnceLock::<Vec<push::RefUpdate>>::new());
-    if let Ok(u) = updates(gix::hash::Kind::Sha1).or_else(|_| updates(gix::hash::Kind::Sha256)) {
+    let read_as = [gix::hash::Kind::Sha1, gix::hash::Kind::Sha256].into_iter().find_map(|kind| {
+        let u = updates(kind).ok()?;
         let _ = pushed.set(u);
-    }
+        Some(kind)
+    });
     let watchdog = {
         let (policy, identity, repo_path, pushed) =
             (policy.clone(), identity.clone(), repo_path.clone(), pushed.clone());
@@ -253,7 +255,10 @@ fn server_hook(
     };
     let checked = (|| {
         let repo = Repo::open_for_hook()?;
-        let updates = updates(repo.repo.object_hash())?;
+        let updates = match pushed.get() {
+            Some(u) if read_as == Some(repo.repo.object_hash()) => u.clone(),
+            _ => updates(repo.repo.object_hash())?,
+        };
         let mut notes = Vec::new();
         let oversize = push_size(&policy, &repo, &mut notes)?;
         if let Some(f) = oversize.clone().filter(|_| !policy.limits.accept_oversize) {

@@ -204,8 +204,8 @@ impl Drop for Shim {
 }
 
 /// The private object directories of this process, so that a run that gives up when its time
-/// budget is spent can remove them before it exits, although the worker that made one is still
-/// running (it is abandoned; it fails if it reads on).
+/// budget is spent can remove them before it exits, although the checks that made one are still
+/// running (they are abandoned; they fail if they read on).
 struct LiveShims {
     paths: Vec<PathBuf>,
     closed: bool,
@@ -217,7 +217,7 @@ fn live_shims() -> std::sync::MutexGuard<'static, LiveShims> {
 }
 
 /// Remove every private object directory still in place and make no more: for a run that gave
-/// up and is about to exit while its worker may still hold one (a tmpfs would keep it in memory).
+/// up and is about to exit while its checks may still hold one (a tmpfs would keep it in memory).
 pub fn remove_abandoned_shims() {
     let mut live = live_shims();
     live.closed = true;
