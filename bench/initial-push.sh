@@ -27,10 +27,11 @@ workdir initial-push
 promotion_policy content
 
 mkdir -p hooks-none hooks-pushgate
+installed_hook installed-pre-receive
 cat > hooks-pushgate/pre-receive <<EOF
 #!/usr/bin/env bash
 s=\$EPOCHREALTIME
-"$PUSHGATE" --policy "$W/policy.toml" pre-receive > /dev/null 2>&1
+"$W/installed-pre-receive" > /dev/null 2>&1
 rc=\$?
 echo "\$s \$EPOCHREALTIME \$rc" >> "\$HOOK_TIMES"
 exit 0

@@ -55,6 +55,18 @@ promotion_policy() {
 # timestamp) and deletes the server's topic branch, so that every measured push creates
 # refs/heads/topic/bench with exactly one new commit, one changed path and one new blob.
 # push VARIANT prints the push of that commit with hook directory hooks-VARIANT.
+# installed_hook FILE: the pre-receive hook `pushgate install bare --policy $W/policy.toml` writes
+# (a hook file whose `#!` line is the binary: no shell starts), copied to FILE. The hook as users
+# get it is what the benchmarks measure.
+installed_hook() {
+    rm -rf "$W/install-target.git"
+    git init -q --bare "$W/install-target.git"
+    "$PUSHGATE" install bare "$W/install-target.git" --policy "$W/policy.toml" > /dev/null
+    cp "$W/install-target.git/hooks/pre-receive" "$1"
+    chmod +x "$1"
+    rm -rf "$W/install-target.git"
+}
+
 prepare_script() {
     PREPARE_GIT_DIR=$1
     cat > prepare.sh <<PREP

@@ -42,13 +42,13 @@ promotion_policy
 # three variants push into the very same server repository.
 mkdir -p hooks-none hooks-cat hooks-pushgate hooks-timed
 printf '#!/bin/sh\ncat >/dev/null\n' > hooks-cat/pre-receive
-printf '#!/bin/sh\nexec "%s" --policy "%s" pre-receive\n' "$PUSHGATE" "$W/policy.toml" > hooks-pushgate/pre-receive
+installed_hook hooks-pushgate/pre-receive
 # The same hook timed from inside the push (bash's $EPOCHREALTIME, no extra process): what the
 # hook costs under receive-pack, with the pushed objects in the quarantine directory.
 cat > hooks-timed/pre-receive <<EOF
 #!/usr/bin/env bash
 s=\$EPOCHREALTIME
-"$PUSHGATE" --policy "$W/policy.toml" pre-receive
+"$W/hooks-pushgate/pre-receive"
 rc=\$?
 echo "\$s \$EPOCHREALTIME" >> "$W/hook-times.txt"
 exit \$rc

@@ -31,11 +31,17 @@ refs=$(git --git-dir=server.git for-each-ref | wc -l)
 
 promotion_policy content
 
-mkdir -p hooks-none hooks-cat hooks-pushgate hooks-betterleaks hooks-pushgate-timed hooks-betterleaks-timed
+# Each tool's hook as it is installed: pushgate's is what `pushgate install` writes (a hook file
+# the kernel hands to the binary, no shell); betterleaks has no installer and its pre-receive mode
+# takes arguments, so a `#!/bin/sh` script. pushgate as such a script (install's fallback for a
+# binary path with spaces) is measured too.
+mkdir -p hooks-none hooks-cat hooks-pushgate hooks-pushgate-sh hooks-betterleaks \
+    hooks-pushgate-timed hooks-pushgate-sh-timed hooks-betterleaks-timed
 printf '#!/bin/sh\ncat >/dev/null\n' > hooks-cat/pre-receive
-printf '#!/bin/sh\nexec "%s" --policy "%s" pre-receive\n' "$PUSHGATE" "$W/policy.toml" > hooks-pushgate/pre-receive
+installed_hook hooks-pushgate/pre-receive
+printf '#!/bin/sh\nexec "%s" --policy "%s" pre-receive\n' "$PUSHGATE" "$W/policy.toml" > hooks-pushgate-sh/pre-receive
 printf '#!/bin/sh\nexec "%s" git --pre-receive --no-banner --no-color -l error\n' "${BETTERLEAKS:-false}" > hooks-betterleaks/pre-receive
-for t in pushgate betterleaks; do
+for t in pushgate pushgate-sh betterleaks; do
     cat > hooks-$t-timed/pre-receive <<EOF
 #!/usr/bin/env bash
 s=\$EPOCHREALTIME
@@ -54,10 +60,10 @@ prepare_script "$W/client.git" aho-corasick/src/ahocorasick.rs "//"
 
 # Sanity: every variant accepts a clean commit; both scanners refuse the planted GitHub token, and
 # pushgate refuses a push to live that is not a promotion.
-variants="none cat pushgate pushgate-timed"
+variants="none cat pushgate pushgate-timed pushgate-sh pushgate-sh-timed"
 [ -n "$BETTERLEAKS" ] && variants="$variants betterleaks betterleaks-timed"
 for h in $variants; do ./prepare.sh; eval "$(push "$h")" || { echo "variant $h refused a clean push" >&2; exit 1; }; done
-for h in pushgate ${BETTERLEAKS:+betterleaks}; do
+for h in pushgate pushgate-sh ${BETTERLEAKS:+betterleaks}; do
     ./prepare.sh 'const TOKEN: &str = "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";'
     if eval "$(push "$h")" 2>/dev/null; then echo "$h accepted a pushed GitHub token: the benchmark is not measuring a scan" >&2; exit 1; fi
 done
@@ -70,9 +76,11 @@ fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -f times-*.txt
 args=(-n "git push, no pre-receive hook" "$(push none)" -n "git push, hook = cat >/dev/null" "$(push cat)"
-      -n "git push, hook = pushgate (secrets + PII + promotion policy)" "$(push pushgate)")
+      -n "git push, hook = pushgate (secrets + PII + promotion policy)" "$(push pushgate)"
+      -n "git push, hook = pushgate as a #!/bin/sh script" "$(push pushgate-sh)")
 [ -n "$BETTERLEAKS" ] && args+=(-n "git push, hook = betterleaks git --pre-receive" "$(push betterleaks)")
-args+=(-n "git push, hook = pushgate in a timing shim" "$(push pushgate-timed)")
+args+=(-n "git push, hook = pushgate in a timing shim" "$(push pushgate-timed)"
+      -n "git push, hook = pushgate as a #!/bin/sh script in a timing shim" "$(push pushgate-sh-timed)")
 [ -n "$BETTERLEAKS" ] && args+=(-n "git push, hook = betterleaks in a timing shim" "$(push betterleaks-timed)")
 log "hyperfine: one-commit push"
 hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --prepare "$W/prepare.sh" "${args[@]}" --export-json push.json >&2
@@ -83,7 +91,7 @@ inhook() { # the hook's own wall time inside the measured pushes (warm-up runs d
         { t[NR] = $1; sum += $1 }
         END { printf "%.1f | %.1f | %.1f | %.1f", sum / NR, t[int((NR + 1) / 2)], t[1], t[NR] }'
 }
-pg=$(inhook pushgate); bl=$(inhook betterleaks)
+pg=$(inhook pushgate); pgsh=$(inhook pushgate-sh); bl=$(inhook betterleaks)
 ratio=$(awk -v a="$(echo "$pg" | cut -d'|' -f2)" -v b="$(echo "$bl" | cut -d'|' -f2)" 'BEGIN { if (b + 0 > 0) printf "%.0fx", b / a; else print "-" }')
 
 cat <<EOF
@@ -99,8 +107,9 @@ The hook's own wall time inside those pushes (timing shims, quarantine active; $
 
 | Hook | Mean [ms] | Median [ms] | Min [ms] | Max [ms] |
 |:---|---:|---:|---:|---:|
-| pushgate | $pg |
-| betterleaks git --pre-receive | $bl |
+| pushgate (hook file written by \`pushgate install\`) | $pg |
+| pushgate as a \`#!/bin/sh\` script that \`exec\`s it | $pgsh |
+| betterleaks git --pre-receive (\`#!/bin/sh\` script) | $bl |
 
-Median ratio betterleaks / pushgate: $ratio.
+Median ratio betterleaks / pushgate (installed hook): $ratio.
 EOF

@@ -32,13 +32,25 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The command lines of the hook scripts `pushgate install` writes (`pre-receive`, with or
-    /// without `--policy FILE` before or after it), read without building clap's command tree:
-    /// that costs ≈ 0.15 ms of a one-commit hook's few. `None` for any other command line, which
-    /// [`Cli::parse`] handles; where this returns a `Cli`, clap returns the same (tested).
+    /// The command lines of the hooks `pushgate install` writes (`run-hook FILE [ARGS]` from a hook
+    /// file's `#!` line; `pre-receive`, with or without `--policy FILE` before or after it, from a
+    /// shell script), read without building clap's command tree: that costs ≈ 0.15 ms of a
+    /// one-commit hook's few. `None` for any other command line, which [`Cli::parse`] handles;
+    /// where this returns a `Cli`, clap returns the same (tested).
     pub fn hook_command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<Cli> {
         let args: Vec<std::ffi::OsString> = args.into_iter().skip(1).collect();
         let is = |a: &std::ffi::OsString, s: &str| a.as_encoded_bytes() == s.as_bytes();
+        let dashed = |a: &std::ffi::OsString| a.as_encoded_bytes().starts_with(b"-");
+        if let [cmd, file, rest @ ..] = args.as_slice()
+            && is(cmd, crate::install::RUN_HOOK)
+        {
+            // Options anywhere are clap's to read (and refuse); git passes none.
+            if dashed(file) || file.is_empty() || rest.iter().any(dashed) {
+                return None;
+            }
+            let command = Command::RunHook { file: PathBuf::from(file), args: rest.to_vec() };
+            return Some(Cli { policy: None, format: Format::Human, command });
+        }
         // A policy value clap takes as it is: not empty, not an option.
         let value = |a: &std::ffi::OsString| {
             let b = a.as_encoded_bytes();
@@ -70,6 +82,16 @@ pub enum Command {
     },
     /// git pre-push hook: reads "<lref> <lsha> <rref> <rsha>" lines on stdin
     PrePush { remote: String, url: Option<String> },
+    /// Runs a hook file written by `pushgate install`: its `#!` line names this command, so the
+    /// kernel runs `pushgate run-hook FILE [ARGS]`, and FILE says which hook and which policy
+    #[command(hide = true)]
+    RunHook {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// What git passes the hook (pre-push: the remote's name and URL)
+        #[arg(value_name = "ARGS")]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Check commits like a push would; revisions as `git rev-list` takes them (A..B, ^A, B).
     /// Default: HEAD's commits that are on no remote-tracking ref
     Check {
@@ -91,7 +113,8 @@ pub enum Command {
         paths: Vec<PathBuf>,
     },
     /// Put the hook in place (or remove it with --uninstall). The hook refers to this binary and
-    /// to --policy by absolute path
+    /// to --policy by absolute path; it is a file whose `#!` line runs this binary (no shell), or
+    /// a `#!/bin/sh` script when the path has spaces or an existing hook is chained
     Install {
         /// bare: <repo.git>/hooks/pre-receive; gitea: hooks/pre-receive.d/pushgate; gitlab:
         /// custom_hooks/pre-receive.d/pushgate; local: .git/hooks/pre-push of a clone
@@ -150,6 +173,8 @@ mod tests {
             &["pre-receive", "--policy", "p.toml"],
             &["--policy=p.toml", "pre-receive"],
             &["pre-receive", "--policy=/a b/p.toml"],
+            &["run-hook", "/srv/r.git/hooks/pre-receive"],
+            &["run-hook", "hooks/pre-push", "origin", "git@example.com:x.git"],
         ] {
             let fast = Cli::hook_command_line(argv(words)).unwrap_or_else(|| panic!("{words:?} not read"));
             let clap = Cli::try_parse_from(argv(words)).unwrap();
@@ -171,6 +196,8 @@ mod tests {
             "pre-push",
             "--help",
             "-",
+            "run-hook",
+            "hooks/pre-push",
         ];
         let mut answered = 0;
         for a in 0..tokens.len() {

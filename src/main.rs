@@ -171,6 +171,39 @@ fn rules(cli: &Cli) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `pushgate run-hook FILE [ARGS]`: what a hook file's `#!` line runs. Reads the file, then runs
+/// the hook it names as `[--policy P] <hook> [ARGS]` would; a file that cannot be used refuses.
+fn run_hook(cli: &Cli, file: &std::path::Path, args: &[std::ffi::OsString]) -> ExitCode {
+    let usage = |m: String| fail(cli, true, &Error::Usage(m));
+    if cli.policy.is_some() {
+        return usage("run-hook takes the policy from the hook file, not from --policy".into());
+    }
+    let hook = match pushgate::install::read_hook_file(file) {
+        Ok(h) => h,
+        Err(e) => return usage(e),
+    };
+    let command = match (hook.hook, args) {
+        (pushgate::install::Hook::PreReceive, []) => Command::PreReceive,
+        (pushgate::install::Hook::PrePush, [remote, url @ ..]) if url.len() <= 1 => {
+            let text = |a: &std::ffi::OsString| a.to_str().map(str::to_owned);
+            match (text(remote), url.first().map(text)) {
+                (Some(remote), None) => Command::PrePush { remote, url: None },
+                (Some(remote), Some(Some(url))) => Command::PrePush { remote, url: Some(url) },
+                _ => return usage("pre-push: the remote's name and URL must be UTF-8".into()),
+            }
+        }
+        (h, _) => {
+            return usage(format!(
+                "{}: git passes {} arguments, got {}",
+                h.name(),
+                if h == pushgate::install::Hook::PreReceive { "no" } else { "1 or 2" },
+                args.len()
+            ));
+        }
+    };
+    run(&Cli { policy: hook.policy, format: cli.format, command })
+}
+
 fn run(cli: &Cli) -> ExitCode {
     let policy = cli.policy.as_deref();
     let gitlab = is_gitlab_env();
@@ -185,6 +218,7 @@ fn run(cli: &Cli) -> ExitCode {
         Command::Scan { paths } => (false, pushgate::scan(policy, paths)),
         Command::Policy { action: PolicyCommand::Check { file } } => return policy_check(cli, file.as_deref()),
         Command::Rules => return rules(cli),
+        Command::RunHook { file, args } => return run_hook(cli, file, args),
         Command::Install { kind, path, all, global, uninstall } => {
             return install(cli, *kind, path.as_deref(), *all, *global, *uninstall);
         }

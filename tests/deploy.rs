@@ -23,11 +23,25 @@ fn installed_bare(policy: &str) -> TestRemote {
     t
 }
 
+/// The `#!` line of the hook file `install` writes for this binary, if its path fits in one
+/// (127 bytes, no whitespace); else install writes a shell script.
+fn hook_file_line() -> Option<String> {
+    let bin = std::fs::canonicalize(BIN).unwrap().display().to_string();
+    let line = format!("#!{bin} run-hook");
+    (line.len() <= 127 && !bin.contains(char::is_whitespace)).then_some(line)
+}
+
 #[test]
 fn install_bare_then_push() {
     let t = installed_bare("[branches.live]\ndelete = false\n");
     let hook = std::fs::read_to_string(t.server.join("hooks/pre-receive")).unwrap();
     assert!(hook.contains(BIN) || hook.contains(&std::fs::canonicalize(BIN).unwrap().display().to_string()), "{hook}");
+    match hook_file_line() {
+        // git executes the file and the kernel runs pushgate on it: its TOML lines are not shell.
+        Some(line) => assert!(hook.starts_with(&format!("{line}\n# installed by pushgate\n")), "{hook}"),
+        None => assert!(hook.starts_with("#!/bin/sh\n# installed by pushgate\n"), "{hook}"),
+    }
+    // The policy named in the hook applies (deleting live is refused below).
     t.commit("a", "1\n", "x");
     assert!(t.push(&["HEAD:live"]).ok);
     let p = t.push(&[":live"]);
@@ -40,6 +54,33 @@ fn install_bare_then_push() {
     install(&t, &["install", "bare", &server, "--uninstall"]);
     assert!(!t.server.join("hooks/pre-receive").exists());
     assert!(t.push(&[":live"]).ok);
+}
+
+/// A hook file pushgate cannot use refuses every push and says why; a shell would have run none
+/// of it either (the file is TOML below its `#!` line).
+#[test]
+fn a_hook_file_that_cannot_be_used_refuses_the_push() {
+    let Some(line) = hook_file_line() else { return };
+    let t = installed_bare("");
+    let hook = t.server.join("hooks/pre-receive");
+    let good = std::fs::read_to_string(&hook).unwrap();
+    assert!(good.starts_with(&line), "{good}");
+    t.commit("a", "1\n", "x");
+    for (content, says) in [
+        (good.replace("hook = \"pre-receive\"", "hook = \"post-receive\""), "expected \"pre-receive\" or \"pre-push\""),
+        (good.replace("policy = \"", "policy = \"relative/"), "is not an absolute path"),
+        (format!("{good}bypass = true\n"), "unknown field"),
+        (good.replace("# installed by pushgate\n", ""), "write it with `pushgate install`"),
+    ] {
+        std::fs::write(&hook, &content).unwrap();
+        let p = t.push(&["HEAD:development"]);
+        assert!(!p.ok, "{content}");
+        let text = p.remote_lines();
+        assert!(text.contains("pushgate: push rejected: invalid input") && text.contains(says), "{text}");
+        assert_eq!(t.server_ref("development"), None);
+    }
+    std::fs::write(&hook, &good).unwrap();
+    assert!(t.push(&["HEAD:development"]).ok);
 }
 
 /// The hook reads the quarantine through a private object directory in `$TMPDIR` (or `/dev/shm`);

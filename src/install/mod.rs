@@ -11,9 +11,10 @@
 //! | [`Target::GitLabGlobal`] | `<dir>/pre-receive.d/pushgate` | `<dir>` is gitaly's `[hooks] custom_hooks_dir`; every repository, wikis included |
 //! | [`Target::Local`] | `<git dir>/hooks/pre-push` (or under `core.hooksPath`) | chains an existing `pre-push` like `Bare` |
 //!
-//! Every file starts with `#!/bin/sh` and `# installed by pushgate`; that line is how a later run
-//! recognises its own files. Nothing without it is ever changed or removed, except that an
-//! existing main hook (`hooks/pre-receive`, `hooks/pre-push`) is *moved* to
+//! Every file is a hook file (`#!<binary> run-hook`, the binary reads it: no shell starts) or a
+//! `#!/bin/sh` script (see `script.rs`), with `# installed by pushgate` as its second line; those
+//! two lines are how a later run recognises its own files. Nothing without them is ever changed or
+//! removed, except that an existing main hook (`hooks/pre-receive`, `hooks/pre-push`) is *moved* to
 //! `<hook>.pushgate-chained` (never over an existing file of that name) and run after pushgate
 //! by the new hook, with the same standard input and arguments; the push goes ahead only if both
 //! accept. Uninstalling moves it back, byte for byte. Running install twice changes nothing the
@@ -54,7 +55,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use error::InstallError;
-use script::Hook;
+pub use script::{Hook, HookFile, MAX_HOOK_FILE, RUN_HOOK, read_hook_file};
 
 /// Where to install.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Tests for `pushgate install` over real repositories made with `git`, running the installed
-//! hooks with `sh` and through real pushes.
+//! hooks as git does (executed directly: the kernel reads their `#!` line) and through real pushes.
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // tests run git and sh
 
@@ -85,6 +85,28 @@ impl Bench {
         fs::read_to_string(self.log.join(name)).unwrap_or_else(|_| panic!("{name} was not written: not run"))
     }
 
+    /// The command line pushgate was run with, as the `exec` line of a shell hook would give it:
+    /// a hook file's `run-hook <file> [args]` (the kernel's doing) is turned into the
+    /// `[--policy P] <hook> [args]` it stands for, read back from that file as pushgate does.
+    fn args(&self) -> String {
+        let logged = self.log("pushgate.args");
+        let mut lines = logged.lines();
+        if lines.next() != Some(RUN_HOOK) {
+            return logged;
+        }
+        let file = read_hook_file(Path::new(lines.next().unwrap())).unwrap();
+        let mut out = String::new();
+        if let Some(p) = file.policy {
+            out.push_str(&format!("--policy\n{}\n", p.display()));
+        }
+        out.push_str(file.hook.name());
+        out.push('\n');
+        for rest in lines {
+            out.push_str(&format!("{rest}\n"));
+        }
+        out
+    }
+
     fn ran(&self, name: &str) -> bool {
         self.log.join(name).exists()
     }
@@ -107,10 +129,10 @@ fn recorder(log: &Path, name: &str, exit_var: &str) -> Vec<u8> {
     s
 }
 
-/// Runs a hook the way the brief asks: `sh <hook> args < input`, in `cwd`.
+/// Runs a hook the way git does: executed directly (`<cwd>/<hook> args < input`), in `cwd`.
 fn run_hook(cwd: &Path, hook: &str, args: &[&str], input: &str, env: &[(&str, &str)]) -> i32 {
-    let mut cmd = Command::new("sh");
-    cmd.current_dir(cwd).arg(hook).args(args).stdin(Stdio::piped());
+    let mut cmd = Command::new(cwd.join(hook));
+    cmd.current_dir(cwd).args(args).stdin(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -138,9 +160,11 @@ fn bare_install_idempotent_uninstall() {
     let a = install(&Target::Bare(repo.clone()), &b.opts()).unwrap();
     assert_eq!(a, vec![Action { path: hook.clone(), kind: ActionKind::Created }]);
     let content = fs::read_to_string(&hook).unwrap();
-    assert!(content.starts_with("#!/bin/sh\n# installed by pushgate\n"), "{content}");
-    assert!(content.contains(&format!("exec '{}' pre-receive\n", b.binary.display())), "{content}");
-    assert!(!content.contains("--policy"));
+    // A hook file the kernel hands to the binary: no shell in between.
+    let first = format!("#!{} run-hook\n# installed by pushgate\n", b.binary.display());
+    assert!(content.starts_with(&first), "{content}");
+    assert!(content.contains("\nhook = \"pre-receive\"\n"), "{content}");
+    assert!(!content.contains("policy"));
     assert_eq!(mode(&hook), 0o755);
 
     let again = install(&Target::Bare(repo.clone()), &b.opts()).unwrap();
@@ -150,7 +174,7 @@ fn bare_install_idempotent_uninstall() {
 
     // The hook runs pushgate with the pushed lines.
     assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[]), 0);
-    assert_eq!(b.log("pushgate.args"), "pre-receive\n");
+    assert_eq!(b.args(), "pre-receive\n");
     assert_eq!(b.log("pushgate.stdin"), INPUT);
     assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[("FAKE_PUSHGATE_EXIT", "1")]), 1);
 
@@ -159,6 +183,26 @@ fn bare_install_idempotent_uninstall() {
     assert!(!hook.exists());
     let u = install(&Target::Bare(repo.clone()), &b.uninstall()).unwrap();
     assert_eq!(kinds(&u), vec![&ActionKind::NotInstalled]);
+}
+
+/// A hook an earlier version wrote as a shell script is ours: install turns it into a hook file,
+/// uninstall removes it.
+#[test]
+fn a_shell_script_hook_from_an_earlier_install_is_updated() {
+    let b = Bench::new();
+    let repo = bare(b.path(), "app.git");
+    let hook = repo.join("hooks/pre-receive");
+    let old =
+        format!("#!/bin/sh\n# installed by pushgate\n# remove with: ...\nexec '{}' pre-receive\n", b.binary.display());
+    write_exec(&hook, old.as_bytes(), 0o755);
+    let a = install(&Target::Bare(repo.clone()), &b.opts()).unwrap();
+    assert_eq!(kinds(&a), vec![&ActionKind::Updated]);
+    assert!(fs::read_to_string(&hook).unwrap().starts_with(&format!("#!{} run-hook\n", b.binary.display())));
+    assert!(!repo.join("hooks/pre-receive.pushgate-chained").exists());
+    assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[]), 0);
+    assert_eq!(b.args(), "pre-receive\n");
+    write_exec(&hook, old.as_bytes(), 0o755);
+    assert_eq!(kinds(&install(&Target::Bare(repo.clone()), &b.uninstall()).unwrap()), vec![&ActionKind::Removed]);
 }
 
 #[test]
@@ -170,7 +214,7 @@ fn policy_is_recorded_and_a_new_policy_updates_the_hook() {
     let opts = Options { policy: Some(policy.clone()), ..b.opts() };
     install(&Target::Bare(repo.clone()), &opts).unwrap();
     assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[]), 0);
-    assert_eq!(b.log("pushgate.args"), format!("--policy\n{}\npre-receive\n", policy.display()));
+    assert_eq!(b.args(), format!("--policy\n{}\npre-receive\n", policy.display()));
 
     let other = b.path().join("other.toml");
     fs::write(&other, "").unwrap();
@@ -216,7 +260,7 @@ fn bare_chains_an_existing_hook_and_restores_it() {
         assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &env), want, "pushgate {pg}, old {old_exit}");
         assert_eq!(b.log("pushgate.stdin"), INPUT);
         assert_eq!(b.log("old.stdin"), INPUT, "the old hook runs even when pushgate refuses");
-        assert_eq!(b.log("pushgate.args"), "pre-receive\n");
+        assert_eq!(b.args(), "pre-receive\n");
         assert_eq!(fs::read_dir(&tmpdir).unwrap().count(), 0, "the saved input is removed");
     }
 
@@ -289,7 +333,7 @@ fn quoting_paths_with_spaces_and_a_single_quote() {
     let a = install(&Target::Bare(repo.clone()), &opts).unwrap();
     assert_eq!(kinds(&a), vec![&ActionKind::Created]);
     assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[]), 0);
-    assert_eq!(b.log("pushgate.args"), format!("--policy\n{}\npre-receive\n", policy.display()));
+    assert_eq!(b.args(), format!("--policy\n{}\npre-receive\n", policy.display()));
     assert_eq!(b.log("pushgate.stdin"), INPUT);
 
     // The same through the chaining script.
@@ -298,7 +342,7 @@ fn quoting_paths_with_spaces_and_a_single_quote() {
     install(&Target::Bare(repo.clone()), &opts).unwrap();
     b.clear_log();
     assert_eq!(run_hook(&repo, "hooks/pre-receive", &[], INPUT, &[]), 0);
-    assert_eq!(b.log("pushgate.args"), format!("--policy\n{}\npre-receive\n", policy.display()));
+    assert_eq!(b.args(), format!("--policy\n{}\npre-receive\n", policy.display()));
     assert_eq!(b.log("old.stdin"), INPUT);
 }
 
@@ -383,7 +427,8 @@ fn gitea_one_repository() {
     let a = install(&Target::Gitea(repo.clone()), &b.opts()).unwrap();
     assert_eq!(a, vec![Action { path: file.clone(), kind: ActionKind::Created }]);
     assert_eq!(mode(&file), 0o755);
-    assert!(fs::read_to_string(&file).unwrap().starts_with("#!/bin/sh\n# installed by pushgate\n"));
+    let first = format!("#!{} run-hook\n# installed by pushgate\n", b.binary.display());
+    assert!(fs::read_to_string(&file).unwrap().starts_with(&first));
     assert_eq!(kinds(&install(&Target::Gitea(repo.clone()), &b.opts()).unwrap()), vec![&ActionKind::Unchanged]);
     let names: Vec<_> =
         fs::read_dir(repo.join("hooks/pre-receive.d")).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -521,7 +566,7 @@ fn local_pre_push_chains_and_runs_on_a_real_push() {
 
     git(&work, &["push", "-q", "origin", "main"]);
     let url = remote.to_str().unwrap();
-    assert_eq!(b.log("pushgate.args"), format!("pre-push\norigin\n{url}\n"));
+    assert_eq!(b.args(), format!("pre-push\norigin\n{url}\n"));
     assert_eq!(b.log("old.args"), format!("origin\n{url}\n"));
     let stdin = b.log("pushgate.stdin");
     assert!(
