@@ -151,7 +151,8 @@ pub fn read_hook_file(path: &Path) -> Result<HookFile, String> {
     use std::io::Read;
     let what = |e: &dyn std::fmt::Display| format!("hook file {}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(|e| what(&e))?;
-    let mut content = Vec::new();
+    let len = file.metadata().map_err(|e| what(&e))?.len();
+    let mut content = Vec::with_capacity(len.min(MAX_HOOK_FILE) as usize + 1);
     file.take(MAX_HOOK_FILE + 1).read_to_end(&mut content).map_err(|e| what(&e))?;
     if content.len() as u64 > MAX_HOOK_FILE {
         return Err(what(&format!("larger than {MAX_HOOK_FILE} bytes; not one `pushgate install` wrote")));

@@ -129,6 +129,22 @@ fn recorder(log: &Path, name: &str, exit_var: &str) -> Vec<u8> {
     s
 }
 
+/// Starts `cmd`, retrying while the kernel says the file is busy: another test thread that forks
+/// while this one still has the just-written hook open for writing passes that descriptor to its
+/// child until the child's `exec` closes it (rust-lang/rust#114554), and `exec` of a file open
+/// for writing anywhere fails with ETXTBSY. git, single-threaded, does not meet this.
+fn spawn(cmd: &mut Command) -> std::process::Child {
+    for _ in 0..100 {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{cmd:?}: executable file busy for a second")
+}
+
 /// Runs a hook the way git does: executed directly (`<cwd>/<hook> args < input`), in `cwd`.
 fn run_hook(cwd: &Path, hook: &str, args: &[&str], input: &str, env: &[(&str, &str)]) -> i32 {
     let mut cmd = Command::new(cwd.join(hook));
@@ -136,7 +152,7 @@ fn run_hook(cwd: &Path, hook: &str, args: &[&str], input: &str, env: &[(&str, &s
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
+    let mut child = spawn(&mut cmd);
     {
         use std::io::Write;
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();

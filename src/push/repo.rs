@@ -123,17 +123,16 @@ impl Repo {
         let kind = repo.object_hash();
         tracing::debug!(quarantine = %quarantine.display(), alternates = dirs.len(), shim = %odb.display(), "reading pushed objects from the quarantine");
         let store = gix::odb::at(&odb, kind).map_err(OpenError::Shim)?;
-        repo.objects = gix::OdbHandle::new(store, kind);
+        // The store gix opened for the repository (its own objects and alternates, not the
+        // quarantine) answers what was stored before the push: no second store for the same
+        // directory. Never refreshed: a miss is the normal answer here (a pushed commit), and
+        // gix would rescan the pack directory on each one.
+        let mut own_store = std::mem::replace(&mut repo.objects, gix::OdbHandle::new(store, kind)).into_inner();
+        own_store.refresh_never();
         // The same caches gix gives a repository it opens itself (a fresh handle has none).
         repo.objects.set_pack_cache(|| Box::<gix::odb::pack::cache::lru::StaticLinkedList<64>>::default());
-        // Opened lazily by gix: costs nothing until the first lookup. Never refreshed: a miss is
-        // the normal answer here (a pushed commit), and gix would rescan the pack directory on
-        // each one.
-        let stored = gix::odb::at(&own, kind).ok().map(|mut own| {
-            own.refresh_never();
-            StoredBefore { pushed_loose: gix::odb::loose::Store::at(&quarantine, kind), own }
-        });
-        Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored })
+        let stored = StoredBefore { pushed_loose: gix::odb::loose::Store::at(&quarantine, kind), own: own_store };
+        Ok(Self { repo, shim: Some(shim), quarantine: Some(quarantine), stored: Some(stored) })
     }
 }
 

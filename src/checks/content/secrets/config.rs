@@ -8,7 +8,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::builtin;
+use super::builtin::{self, Builtin};
 use super::filenames::{self, FileRule};
 use super::gitleaks;
 use super::rule::{Allowlist, RawRule, RawRuleAllowlist, Rule, compile_allowlist, full_id};
@@ -103,9 +103,9 @@ pub(super) fn build_parts(
     errors: &mut Vec<ConfigError>,
 ) -> Option<Parts> {
     let n0 = errors.len();
-    // (origin, raw) in order; later entries with the same id replace earlier ones.
-    let mut raws: Vec<(&'static str, RawRule)> =
-        builtin::raw_rules_without_samples().into_iter().map(|r| ("builtin", r)).collect();
+    // (origin, rule) in order; later entries with the same id replace earlier ones.
+    let mut raws: Vec<(&'static str, Entry)> =
+        builtin::table().iter().map(|b| ("builtin", Entry::Builtin(b))).collect();
     let mut global_raw = cfg.allowlist.clone().unwrap_or_default();
 
     let gl_span = cfg.gitleaks_config.as_ref().map(Spanned::span);
@@ -147,8 +147,12 @@ pub(super) fn build_parts(
         let id = full_id(key.get_ref());
         // Validate now so errors carry policy spans, even for lazily compiled built-ins.
         let _ = compile_allowlist(al, &format!("rule-allowlist {id}"), errors);
-        match raws.iter_mut().find(|(_, r)| full_id(r.id.get_ref()) == id) {
-            Some((_, r)) => merge_allowlist(r.allowlist.get_or_insert_with(Default::default), al),
+        match raws.iter_mut().find(|(_, r)| r.full_id() == id) {
+            Some((_, r)) => {
+                let mut raw = r.to_raw();
+                merge_allowlist(raw.allowlist.get_or_insert_with(Default::default), al);
+                *r = Entry::Raw(Box::new(raw));
+            }
             None => errors.push(ConfigError {
                 span: Some(key.span()),
                 message: if file_ids.contains(&id.as_str()) {
@@ -163,7 +167,7 @@ pub(super) fn build_parts(
     let mut disabled = Vec::new();
     for d in &cfg.disable {
         let id = full_id(d.get_ref());
-        let exists = raws.iter().any(|(_, r)| full_id(r.id.get_ref()) == id) || file_ids.contains(&id.as_str());
+        let exists = raws.iter().any(|(_, r)| r.full_id() == id) || file_ids.contains(&id.as_str());
         if exists {
             disabled.push(id);
         } else {
@@ -173,10 +177,11 @@ pub(super) fn build_parts(
 
     let rules: Vec<Rule> = raws
         .iter()
-        .filter(|(_, r)| !disabled.contains(&full_id(r.id.get_ref())))
-        .filter_map(|(origin, r)| {
+        .filter(|(_, r)| disabled.is_empty() || !disabled.iter().any(|d| *d == r.full_id()))
+        .filter_map(|(origin, r)| match r {
+            Entry::Builtin(b) => Some(Rule::from_builtin(b)),
             // Policy and imported rules compile now; built-ins keep compiling lazily.
-            Rule::from_raw(r, origin, *origin != "builtin", errors)
+            Entry::Raw(r) => Rule::from_raw(r, origin, *origin != "builtin", errors),
         })
         .collect();
     let global = compile_allowlist(&global_raw, "secrets.allowlist", errors);
@@ -184,11 +189,35 @@ pub(super) fn build_parts(
     (errors.len() == n0).then_some((rules, global, files))
 }
 
-fn upsert(raws: &mut Vec<(&'static str, RawRule)>, origin: &'static str, r: RawRule) {
+/// A rule on its way into the scanner: a built-in one as the binary holds it, or one the policy
+/// gave, imported, or changed (a built-in with a `rule-allowlist`).
+enum Entry {
+    Builtin(&'static Builtin),
+    Raw(Box<RawRule>),
+}
+
+impl Entry {
+    fn full_id(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Entry::Builtin(b) => b.id.into(),
+            Entry::Raw(r) => full_id(r.id.get_ref()).into(),
+        }
+    }
+
+    /// The rule as raw data, to change it.
+    fn to_raw(&self) -> RawRule {
+        match self {
+            Entry::Builtin(b) => b.to_raw(),
+            Entry::Raw(r) => (**r).clone(),
+        }
+    }
+}
+
+fn upsert(raws: &mut Vec<(&'static str, Entry)>, origin: &'static str, r: RawRule) {
     let id = full_id(r.id.get_ref());
-    match raws.iter_mut().find(|(_, x)| full_id(x.id.get_ref()) == id) {
-        Some(slot) => *slot = (origin, r),
-        None => raws.push((origin, r)),
+    match raws.iter_mut().find(|(_, x)| x.full_id() == id) {
+        Some(slot) => *slot = (origin, Entry::Raw(Box::new(r))),
+        None => raws.push((origin, Entry::Raw(Box::new(r)))),
     }
 }
 

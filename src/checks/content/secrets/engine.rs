@@ -4,12 +4,11 @@
 //! first hit, kept in a `OnceLock`) for positions and the secret group, followed by entropy,
 //! keyword, validator, placeholder, look-alike, allowlist and inline-marker filters.
 
-use std::sync::Arc;
-
 use std::sync::OnceLock;
 
 use regex::bytes::Captures;
 
+use super::Text;
 use super::builtin;
 use super::config::{ConfigError, SecretsConfig};
 use super::filenames::{self, FileRule};
@@ -90,9 +89,7 @@ impl<'a> Lines<'a> {
 impl SecretScanner {
     /// The built-in rules and file-name checks, no policy.
     pub fn builtin() -> Self {
-        let mut errors = Vec::new();
-        let rules = builtin::rules(&mut errors);
-        debug_assert!(errors.is_empty(), "built-in rules have errors");
+        let rules = builtin::rules();
         let files = filenames::RULES.iter().collect();
         Self::assemble(rules, Allowlist::default(), files)
             .expect("BUG: built-in rules form a valid rule set because test builtin_rules_compile checks it")
@@ -237,9 +234,9 @@ impl SecretScanner {
             })
             .collect();
         out.extend(self.files.iter().map(|f| RuleInfo {
-            id: Arc::from(f.id),
-            description: Arc::from(f.description),
-            help: Some(Arc::from(f.help)),
+            id: Text::Borrowed(f.id),
+            description: Text::Borrowed(f.description),
+            help: Some(Text::Borrowed(f.help)),
             origin: "builtin",
         }));
         out
@@ -380,11 +377,11 @@ impl SecretScanner {
         for f in &self.files {
             if f.matches(path, text) {
                 out.push(SecretMatch {
-                    rule_id: Arc::from(f.id),
-                    description: Arc::from(f.description),
+                    rule_id: Text::Borrowed(f.id),
+                    description: Text::Borrowed(f.description),
                     line: 1,
                     secret: 0..0,
-                    help: Some(Arc::from(f.help)),
+                    help: Some(Text::Borrowed(f.help)),
                 });
             }
         }
@@ -441,7 +438,7 @@ impl SecretScanner {
 
     /// Ids of all rules (content and file-name).
     #[cfg(test)]
-    pub(super) fn rule_ids(&self) -> std::collections::BTreeSet<Arc<str>> {
+    pub(super) fn rule_ids(&self) -> std::collections::BTreeSet<Text> {
         self.rules().into_iter().map(|r| r.id).collect()
     }
 }

@@ -32,26 +32,29 @@ mod validators;
 mod corpus_tests;
 
 use std::ops::Range;
-use std::sync::Arc;
 
 pub use config::{ConfigError, RawAllowlist, SecretsConfig};
 pub use engine::{SecretScanner, Strategy};
 pub use gitleaks::{GitleaksError, GitleaksImport, import_gitleaks, import_gitleaks_full};
 pub use rule::{RawRule, RawRuleAllowlist};
 
+/// A rule's id, description or help: borrowed from the binary for built-in rules (no copy per
+/// run), owned for policy and imported rules.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// One secret found in a buffer or a path.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretMatch {
     /// Full rule id, e.g. `secret/github-pat`.
-    pub rule_id: Arc<str>,
+    pub rule_id: Text,
     /// One-line description of the rule.
-    pub description: Arc<str>,
+    pub description: Text,
     /// 1-based line in the scanned text where the secret starts (1 for path findings).
     pub line: u32,
     /// Byte range of the secret in the scanned text (empty for path-only findings).
     pub secret: Range<usize>,
     /// Extra fix hint of the rule, if any.
-    pub help: Option<Arc<str>>,
+    pub help: Option<Text>,
 }
 
 impl std::fmt::Debug for SecretMatch {
@@ -69,9 +72,9 @@ impl std::fmt::Debug for SecretMatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleInfo {
     /// Full id with the `secret/` prefix.
-    pub id: Arc<str>,
-    pub description: Arc<str>,
-    pub help: Option<Arc<str>>,
+    pub id: Text,
+    pub description: Text,
+    pub help: Option<Text>,
     /// Where the rule comes from: `builtin`, `policy` or `gitleaks`.
     pub origin: &'static str,
 }

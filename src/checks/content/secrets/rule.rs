@@ -5,13 +5,15 @@
 //! make the combined rule set ~30× slower and 100× slower to compile (research/crates.md §4).
 
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::Text;
+use super::builtin::Builtin;
 use super::config::ConfigError;
 use super::validators::Validator;
 
@@ -234,12 +236,12 @@ pub(super) struct Compiled {
 /// A rule ready for the engine.
 #[derive(Debug)]
 pub(super) struct Rule {
-    pub id: Arc<str>,
-    pub description: Arc<str>,
-    pub help: Option<Arc<str>>,
+    pub id: Text,
+    pub description: Text,
+    pub help: Option<Text>,
     pub origin: &'static str,
     /// Content regex source (None: path-only rule).
-    pub pattern: Option<String>,
+    pub pattern: Option<Text>,
     pub path: Option<Regex>,
     pub secret_group: Option<usize>,
     pub entropy: Option<f64>,
@@ -314,11 +316,11 @@ impl Rule {
             },
         };
         let rule = Rule {
-            id: Arc::from(fid.as_str()),
-            description: Arc::from(raw.description.as_deref().unwrap_or(fid.as_str())),
-            help: raw.help.as_deref().map(Arc::from),
+            description: Text::Owned(raw.description.clone().unwrap_or_else(|| fid.clone())),
+            id: Text::Owned(fid.clone()),
+            help: raw.help.clone().map(Text::Owned),
             origin,
-            pattern: raw.regex.as_ref().map(|r| r.get_ref().clone()),
+            pattern: raw.regex.as_ref().map(|r| Text::Owned(r.get_ref().clone())),
             path,
             secret_group: raw.secret_group,
             entropy: raw.entropy,
@@ -363,6 +365,26 @@ impl Rule {
             }
         }
         (errors.len() == n_before).then_some(rule)
+    }
+
+    /// A built-in rule: its text borrowed from the binary, nothing checked (the tests check every
+    /// built-in), the regex compiled on the rule's first hit.
+    pub fn from_builtin(b: &'static Builtin) -> Rule {
+        Rule {
+            id: Text::Borrowed(b.id),
+            description: Text::Borrowed(b.description),
+            help: b.help.map(Text::Borrowed),
+            origin: "builtin",
+            pattern: Some(Text::Borrowed(b.regex)),
+            path: None,
+            secret_group: b.secret_group,
+            entropy: b.entropy,
+            keywords: Vec::new(),
+            validator: b.validator,
+            generic: b.generic,
+            raw_allowlist: None,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// Compile regex and allowlist. Errors: (is-about-the-regex, message).

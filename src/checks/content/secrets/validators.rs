@@ -18,6 +18,16 @@ pub(crate) enum Validator {
 impl Validator {
     pub const NAMES: &'static [&'static str] = &["github-crc32", "jwt", "not-all-hex", "bech32"];
 
+    /// The name rule files use (`validate = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GithubCrc32 => "github-crc32",
+            Self::Jwt => "jwt",
+            Self::NotAllHex => "not-all-hex",
+            Self::Bech32 => "bech32",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "github-crc32" => Self::GithubCrc32,
