@@ -114,7 +114,7 @@ impl Repo {
         // 5 000-commit repository). Pushed commits are not in the graph; gix reads those from
         // the object store.
         #[cfg(unix)]
-        for name in ["commit-graph", "commit-graphs"] {
+        for name in SHIM_FILES.into_iter().skip(1) {
             let source = own.join("info").join(name);
             if source.exists() {
                 std::os::unix::fs::symlink(&source, odb.join("info").join(name)).map_err(OpenError::Shim)?;
@@ -195,12 +195,29 @@ impl Drop for Shim {
     fn drop(&mut self) {
         if let Some(dir) = self.0.take() {
             live_shims().paths.retain(|p| p != dir.path());
-            if let Err(e) = dir.close() {
+            // What `with_quarantine` wrote, removed by name: no directory listing (three
+            // `remove_dir_all` scans cost more than the removal). Anything else in it (nothing
+            // else writes there: mode 0700) leaves a directory `remove_dir` cannot remove, and
+            // then the whole tree goes.
+            let objects = dir.path().join("objects");
+            let info = objects.join("info");
+            for name in SHIM_FILES {
+                let _ = std::fs::remove_file(info.join(name));
+            }
+            let removed = std::fs::remove_dir(&info).is_ok()
+                && std::fs::remove_dir(&objects).is_ok()
+                && std::fs::remove_dir(dir.path()).is_ok();
+            if removed {
+                let _ = dir.keep();
+            } else if let Err(e) = dir.close() {
                 tracing::warn!("cannot remove the private object directory: {e}");
             }
         }
     }
 }
+
+/// The files a shim's `objects/info/` holds: the alternates list and links to the commit-graph.
+const SHIM_FILES: [&str; 3] = ["alternates", "commit-graph", "commit-graphs"];
 
 /// The private object directories of this process, so that a run that gives up when its time
 /// budget is spent can remove them before it exits, although the checks that made one are still
@@ -299,7 +316,33 @@ fn split_alternates(value: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{shim_dir, split_alternates};
+    use super::{SHIM_FILES, Shim, shim_dir, split_alternates};
+
+    /// A shim as `with_quarantine` leaves it is removed by name; one holding anything else is
+    /// removed whole all the same.
+    #[test]
+    fn a_shim_is_removed_with_whatever_it_holds() {
+        let tmp = tempfile::tempdir().unwrap();
+        for extra in [None, Some("objects/info/stray"), Some("objects/pack/pack-x.idx"), Some("stray")] {
+            let dir = shim_dir(Some(tmp.path().as_os_str())).unwrap();
+            let path = dir.path().to_path_buf();
+            let info = path.join("objects/info");
+            std::fs::create_dir_all(&info).unwrap();
+            std::fs::write(info.join(SHIM_FILES[0]), "/q\n").unwrap();
+            #[cfg(unix)]
+            for name in SHIM_FILES.into_iter().skip(1) {
+                std::os::unix::fs::symlink("/nonexistent", info.join(name)).unwrap();
+            }
+            if let Some(extra) = extra {
+                let p = path.join(extra);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, "x").unwrap();
+            }
+            drop(Shim(Some(dir)));
+            assert!(!path.exists(), "{extra:?}");
+        }
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn the_shim_goes_to_tmpdir_if_given_else_to_a_tmpfs_and_is_owner_only() {
