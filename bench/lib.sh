@@ -50,11 +50,6 @@ promotion_policy() {
     "$PUSHGATE" policy check policy.toml >/dev/null
 }
 
-# prepare_script GIT_DIR FILE COMMENT: prepare.sh [line], which makes a fresh commit in GIT_DIR on
-# top of origin/development where FILE gets one more line (the given one, or COMMENT plus a
-# timestamp) and deletes the server's topic branch, so that every measured push creates
-# refs/heads/topic/bench with exactly one new commit, one changed path and one new blob.
-# push VARIANT prints the push of that commit with hook directory hooks-VARIANT.
 # installed_hook FILE: the pre-receive hook `pushgate install bare --policy $W/policy.toml` writes
 # (a hook file whose `#!` line is the binary: no shell starts), copied to FILE. The hook as users
 # get it is what the benchmarks measure.
@@ -67,6 +62,11 @@ installed_hook() {
     rm -rf "$W/install-target.git"
 }
 
+# prepare_script GIT_DIR FILE COMMENT: prepare.sh [line], which makes a fresh commit in GIT_DIR on
+# top of origin/development where FILE gets one more line (the given one, or COMMENT plus a
+# timestamp) and deletes the server's topic branch, so that every measured push creates
+# refs/heads/topic/bench with exactly one new commit, one changed path and one new blob.
+# push VARIANT prints the push of that commit with hook directory hooks-VARIANT.
 prepare_script() {
     PREPARE_GIT_DIR=$1
     cat > prepare.sh <<PREP
