@@ -247,3 +247,32 @@ fn usage_errors_exit_2() {
     let out = std::process::Command::new(BIN).args(["update", "refs/heads/x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `run-hook` runs the hook its file names, with the arguments git passes that hook, and refuses
+/// anything else with the reason: extra or missing arguments, and `--policy` (the file names it).
+#[test]
+fn run_hook_takes_git_s_arguments_and_its_policy_from_the_file() {
+    let t = TestRemote::new("");
+    t.remove_hook("pre-receive");
+    let server = t.server.to_str().unwrap().to_string();
+    let policy = t.policy.to_str().unwrap().to_string();
+    let out = t.pushgate(t.dir.path(), &["install", "bare", &server, "--policy", &policy], b"", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hook = t.server.join("hooks/pre-receive");
+    if !std::fs::read_to_string(&hook).unwrap().lines().next().unwrap().ends_with(" run-hook") {
+        return; // a binary path with spaces or over 127 bytes gets a shell script (tests/deploy.rs)
+    }
+    let hook = hook.to_str().unwrap();
+    let env = [("GIT_DIR", ".")];
+    let ok = t.pushgate(&t.server, &["run-hook", hook], b"", &env);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    for (args, says) in [
+        (vec!["run-hook", hook, "extra"], "pre-receive: git passes no arguments, got 1"),
+        (vec!["--policy", &policy, "run-hook", hook], "run-hook takes the policy from the hook file"),
+        (vec!["run-hook", "/nonexistent/hooks/pre-receive"], "hook file /nonexistent/hooks/pre-receive"),
+    ] {
+        let o = t.pushgate(&t.server, &args, b"", &env);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("push rejected: invalid input") && stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}
