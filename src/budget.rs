@@ -2,9 +2,9 @@
 //! policy says otherwise: a hook must never let a push through because it ran out of time without
 //! saying so.
 //!
-//! Two shapes, waking on one [`Schedule`]. [`run`] (`check`, `pre-push`): the checks run on a worker thread while the calling
-//! thread waits, reports progress and gives up when the budget is spent. [`Watchdog`] (the server
-//! hooks): the checks run on the calling thread and a watchdog thread reports progress and, when
+//! Two shapes, waking on one [`Schedule`]. [`run`] (`check`, `pre-push`): the checks run on a
+//! worker thread while the calling thread waits, reports progress and gives up when the budget is
+//! spent. [`Watchdog`] (the server hooks): the checks run on the calling thread and a watchdog thread reports progress and, when
 //! the budget is spent, gives the verdict itself and ends the process. A one-commit hook then
 //! hands no work between threads (on a 2-vCPU VM each hand-off cost 0.1–0.7 ms of a ≈ 4 ms run).
 //! Whichever of the two claims the verdict first gives it; see [`claim_for_checks`].

@@ -120,8 +120,12 @@ impl RefPattern {
         if !key.contains(Self::GLOB_SYNTAX) {
             return Ok(Self::Exact(key.to_string()));
         }
-        let glob = GlobBuilder::new(key).literal_separator(true).backslash_escape(true).build()?;
-        Ok(Self::Glob(glob.compile_matcher()))
+        Ok(Self::Glob(Self::glob(key)?))
+    }
+
+    /// `key` as a glob over ref names: `*` does not cross `/`, `\` escapes.
+    fn glob(key: &str) -> Result<GlobMatcher, globset::Error> {
+        Ok(GlobBuilder::new(key).literal_separator(true).backslash_escape(true).build()?.compile_matcher())
     }
 
     fn is_match(&self, name: &str) -> bool {
@@ -712,8 +716,7 @@ mod tests {
         for key in ["live", "release-1.0", "a.b+c(d)", "feature/x", "v1.0", "ü", "a b", "!x", "^$.|+()"] {
             let exact = RefPattern::new(key).unwrap();
             assert!(matches!(exact, RefPattern::Exact(_)), "{key}");
-            let glob = GlobBuilder::new(key).literal_separator(true).backslash_escape(true).build().unwrap();
-            let glob = glob.compile_matcher();
+            let glob = RefPattern::glob(key).unwrap();
             for name in names.iter().copied().chain([key]) {
                 assert_eq!(exact.is_match(name), glob.is_match(name), "key {key:?}, name {name:?}");
             }

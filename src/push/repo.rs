@@ -108,13 +108,13 @@ impl Repo {
         let odb = shim.path().join("objects");
         std::fs::create_dir_all(odb.join("info")).map_err(OpenError::Shim)?;
         let list: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
-        std::fs::write(odb.join("info").join("alternates"), list).map_err(OpenError::Shim)?;
+        std::fs::write(odb.join("info").join(ALTERNATES), list).map_err(OpenError::Shim)?;
         // gix looks for the commit-graph beside the object directory it was given. Without these
         // links every walk in a hook would inflate commits from packs (measured: +19 ms on a
         // 5 000-commit repository). Pushed commits are not in the graph; gix reads those from
         // the object store.
         #[cfg(unix)]
-        for name in SHIM_FILES.into_iter().skip(1) {
+        for name in GRAPH_LINKS {
             let source = own.join("info").join(name);
             if source.exists() {
                 std::os::unix::fs::symlink(&source, odb.join("info").join(name)).map_err(OpenError::Shim)?;
@@ -201,7 +201,7 @@ impl Drop for Shim {
             // then the whole tree goes.
             let objects = dir.path().join("objects");
             let info = objects.join("info");
-            for name in SHIM_FILES {
+            for name in std::iter::once(ALTERNATES).chain(GRAPH_LINKS) {
                 let _ = std::fs::remove_file(info.join(name));
             }
             let removed = std::fs::remove_dir(&info).is_ok()
@@ -216,8 +216,10 @@ impl Drop for Shim {
     }
 }
 
-/// The files a shim's `objects/info/` holds: the alternates list and links to the commit-graph.
-const SHIM_FILES: [&str; 3] = ["alternates", "commit-graph", "commit-graphs"];
+/// What a shim's `objects/info/` holds: the alternates list, and links to the repository's
+/// commit-graph (either form) where it has one.
+const ALTERNATES: &str = "alternates";
+const GRAPH_LINKS: [&str; 2] = ["commit-graph", "commit-graphs"];
 
 /// The private object directories of this process, so that a run that gives up when its time
 /// budget is spent can remove them before it exits, although the checks that made one are still
@@ -316,7 +318,7 @@ fn split_alternates(value: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{SHIM_FILES, Shim, shim_dir, split_alternates};
+    use super::{ALTERNATES, GRAPH_LINKS, Shim, shim_dir, split_alternates};
 
     /// A shim as `with_quarantine` leaves it is removed by name; one holding anything else is
     /// removed whole all the same.
@@ -328,9 +330,9 @@ mod tests {
             let path = dir.path().to_path_buf();
             let info = path.join("objects/info");
             std::fs::create_dir_all(&info).unwrap();
-            std::fs::write(info.join(SHIM_FILES[0]), "/q\n").unwrap();
+            std::fs::write(info.join(ALTERNATES), "/q\n").unwrap();
             #[cfg(unix)]
-            for name in SHIM_FILES.into_iter().skip(1) {
+            for name in GRAPH_LINKS {
                 std::os::unix::fs::symlink("/nonexistent", info.join(name)).unwrap();
             }
             if let Some(extra) = extra {

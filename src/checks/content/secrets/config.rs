@@ -176,15 +176,13 @@ pub(super) fn build_parts(
     }
 
     let mut rules: Vec<Rule> = Vec::with_capacity(raws.len());
-    rules.extend(
-        raws.iter().filter(|(_, r)| disabled.is_empty() || !disabled.iter().any(|d| *d == r.full_id())).filter_map(
-            |(origin, r)| match r {
-                Entry::Builtin(b) => Some(Rule::from_builtin(b)),
-                // Policy and imported rules compile now; built-ins keep compiling lazily.
-                Entry::Raw(r) => Rule::from_raw(r, origin, *origin != "builtin", errors),
-            },
-        ),
-    );
+    rules.extend(raws.iter().filter(|(_, r)| !disabled.iter().any(|d| *d == r.full_id())).filter_map(|(origin, r)| {
+        match r {
+            Entry::Builtin(b) => Some(Rule::from_builtin(b)),
+            // Policy and imported rules compile now; built-ins keep compiling lazily.
+            Entry::Raw(r) => Rule::from_raw(r, origin, *origin != "builtin", errors),
+        }
+    }));
     let global = compile_allowlist(&global_raw, "secrets.allowlist", errors);
     let files = filenames::RULES.iter().filter(|f| !disabled.iter().any(|d| d == f.id)).collect();
     (errors.len() == n0).then_some((rules, global, files))
